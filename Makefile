@@ -1,0 +1,55 @@
+# Two commands a fresh machine needs: `make demo` and `make test`.
+# Each bootstraps what it uses (.venv from the pinned requirements, Azurite from npm).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help demo demo-rollout test test-unit test-functional test-e2e lint typecheck bench clean
+
+help:
+	@echo "make demo    - run a full image build on the local stand-ins (Azurite, armsim, devhost)"
+	@echo "make test    - lint, type-check and run every test tier"
+	@echo "make bench   - run the benchmarks, print the table, write bench/results.json"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch node_modules/.installed
+
+.PHONY: deps
+deps: $(STAMP) node_modules/.installed
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+test: deps lint typecheck
+	$(PY) -m pytest
+
+test-unit: deps
+	$(PY) -m pytest tests/unit
+
+test-functional: deps
+	$(PY) -m pytest tests/functional
+
+test-e2e: deps
+	$(PY) -m pytest tests/e2e
+
+demo: deps
+	$(PY) -m demo
+
+demo-rollout: deps
+	$(PY) -m demo --scenario rollout
+
+bench: deps
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .devhost .azurite

@@ -1,0 +1,1 @@
+"""Image Factory domain: request models, version policy, compute gateway. Free of Functions imports."""
