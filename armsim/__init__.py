@@ -1,0 +1,1 @@
+"""Local simulator of the Azure Resource Manager Compute API (development and tests only; never deployed)."""

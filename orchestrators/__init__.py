@@ -1,0 +1,1 @@
+"""Durable orchestrators: the image build pipeline, the replication monitor, the scheduled rollout."""

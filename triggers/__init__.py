@@ -1,0 +1,1 @@
+"""Starters: queue, timer and HTTP triggers that validate requests and start or query orchestrations."""
