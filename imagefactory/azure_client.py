@@ -19,7 +19,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.mgmt.compute import ComputeManagementClient
 
 AZURE_PUBLIC_ENDPOINT = "https://management.azure.com"
-LOCAL_TOKEN = "armsim-local-token"  # noqa: S105 - a fixed token only ever sent to loopback
+LOCAL_TOKEN = "armsim-local-token"  # not a secret: a fixed token only ever sent to loopback
 
 
 class NonLocalEndpointError(ValueError):
@@ -79,7 +79,7 @@ def compute_client(
     endpoint = endpoint.rstrip("/")
     if is_loopback_url(endpoint):
         return ComputeManagementClient(
-            credential=_UnusedCredential(),  # type: ignore[arg-type]
+            credential=_UnusedCredential(),
             subscription_id=subscription_id,
             base_url=endpoint,
             authentication_policy=LocalFixedTokenPolicy(),

@@ -1,0 +1,390 @@
+"""ComputeGateway: every Azure call the product makes, each one short.
+
+Reads return facts (or None for 404). Writes read the current state first and converge: a step
+that already happened is reported (`OperationStarted.already`) instead of being repeated, which is
+what makes activities safe to retry and messages safe to deliver twice. Long-running operations are
+only STARTED (`polling=False`): the orchestrator waits for them on durable timers and reads state
+again, so no activity holds a worker while Azure works.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.pipeline import PipelineResponse
+from azure.core.rest import HttpRequest
+from azure.mgmt.compute import ComputeManagementClient, models
+
+from imagefactory.azure_client import compute_client
+from imagefactory.exceptions import AzureCallError, PermanentAzureError, TransientAzureError
+from imagefactory.gateway.facts import (
+    DefinitionFacts,
+    GalleryFacts,
+    ImageFacts,
+    OperationStarted,
+    RunCommandOutcome,
+    VersionFacts,
+    VmFacts,
+)
+from imagefactory.gateway.reading import (
+    as_json,
+    definition_facts,
+    gallery_facts,
+    image_facts,
+    version_facts,
+    vm_facts,
+)
+from imagefactory.gateway.retry import BoundedRetryPolicy
+from imagefactory.gateway.translate import parse_retry_after, to_azure_call_error
+from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
+from imagefactory.settings import Settings
+
+_Hook = Callable[[PipelineResponse[Any, Any]], None]
+
+
+class _ResponseRecorder:
+    """Captures status and headers of the initial response of an operation started without polling."""
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.headers: dict[str, str] = {}
+
+    def __call__(self, response: PipelineResponse[Any, Any]) -> None:
+        self.status = response.http_response.status_code
+        self.headers = dict(response.http_response.headers)
+
+    def started(self, operation: str, resource_id: str) -> OperationStarted:
+        lowered = {key.lower(): value for key, value in self.headers.items()}
+        return OperationStarted(
+            operation=operation,
+            resource_id=resource_id,
+            status_code=self.status,
+            operation_url=lowered.get("location") or lowered.get("azure-asyncoperation"),
+            retry_after=parse_retry_after(self.headers),
+        )
+
+
+class ComputeGateway:
+    """The product's only door to Azure Compute, for one subscription."""
+
+    def __init__(self, client: ComputeManagementClient, subscription_id: str) -> None:
+        self._client = client
+        self.subscription_id = subscription_id
+
+    # --- reads ------------------------------------------------------------------------------
+    def get_vm(self, vm: VmId) -> VmFacts | None:
+        body = self._read(
+            lambda: self._client.virtual_machines.get(vm.resource_group, vm.name, expand="instanceView")
+        )
+        return vm_facts(body) if body is not None else None
+
+    def get_gallery(self, gallery: GalleryId) -> GalleryFacts | None:
+        body = self._read(lambda: self._client.galleries.get(gallery.resource_group, gallery.name))
+        return gallery_facts(body) if body is not None else None
+
+    def get_definition(self, definition: DefinitionId) -> DefinitionFacts | None:
+        body = self._read(
+            lambda: self._client.gallery_images.get(
+                definition.resource_group, definition.gallery, definition.name
+            )
+        )
+        return definition_facts(body) if body is not None else None
+
+    def get_version(self, version: VersionId) -> VersionFacts | None:
+        """The version with its per-region replication status."""
+        body = self._read(
+            lambda: self._client.gallery_image_versions.get(
+                version.resource_group,
+                version.gallery,
+                version.definition,
+                version.name,
+                expand="ReplicationStatus",
+            )
+        )
+        return version_facts(body) if body is not None else None
+
+    def list_versions(self, definition: DefinitionId) -> list[VersionFacts]:
+        """Every version of a definition; empty when the definition (or gallery) does not exist."""
+        try:
+            pages = self._client.gallery_image_versions.list_by_gallery_image(
+                definition.resource_group, definition.gallery, definition.name
+            )
+            return [version_facts(as_json(item)) for item in pages]
+        except ResourceNotFoundError:
+            return []
+        except AzureError as error:
+            raise to_azure_call_error(error) from None
+
+    def get_image(self, image: ImageId) -> ImageFacts | None:
+        body = self._read(lambda: self._client.images.get(image.resource_group, image.name))
+        return image_facts(body) if body is not None else None
+
+    def read_run_command(self, operation_url: str) -> RunCommandOutcome:
+        """One read of a run command's operation URL (never a polling loop)."""
+        try:
+            response = self._client.send_request(HttpRequest("GET", operation_url))
+        except AzureError as error:
+            raise to_azure_call_error(error) from None
+        retry_after = parse_retry_after(dict(response.headers))
+        if response.status_code == 202:
+            return RunCommandOutcome(done=False, retry_after=retry_after)
+        if response.status_code >= 400:
+            raise _error_from_response(response.status_code, response.text(), retry_after)
+        body = response.json() if response.text() else {}
+        status = str(body.get("status", "")) if isinstance(body, dict) else ""
+        if status.lower() in {"inprogress", "running", "notstarted"}:
+            return RunCommandOutcome(done=False, retry_after=retry_after)
+        if status.lower() in {"failed", "canceled"}:
+            failure = body.get("error") or {}
+            return RunCommandOutcome(done=True, succeeded=False, stderr=str(failure.get("message", status)))
+        stdout, stderr = _run_command_streams(body)
+        return RunCommandOutcome(done=True, succeeded=True, stdout=stdout, stderr=stderr)
+
+    # --- VM operations -----------------------------------------------------------------------
+    def start_deallocate(self, vm: VmId) -> OperationStarted:
+        facts = self._require_vm(vm)
+        if facts.power_state in {"deallocated", "deallocating"}:
+            return OperationStarted(operation="deallocate", resource_id=str(vm), already=facts.power_state)
+        return self._start(
+            "deallocate",
+            str(vm),
+            lambda hook: self._client.virtual_machines.begin_deallocate(
+                vm.resource_group, vm.name, polling=False, raw_response_hook=hook
+            ),
+        )
+
+    def generalize(self, vm: VmId) -> OperationStarted:
+        """Marks the VM generalized (a synchronous call in ARM)."""
+        facts = self._require_vm(vm)
+        if facts.generalized:
+            return OperationStarted(operation="generalize", resource_id=str(vm), already="generalized")
+        recorder = _ResponseRecorder()
+        self._call(
+            lambda: self._client.virtual_machines.generalize(
+                vm.resource_group, vm.name, raw_response_hook=recorder
+            )
+        )
+        return recorder.started("generalize", str(vm))
+
+    def start_run_command(self, vm: VmId, command_id: str, script: list[str]) -> OperationStarted:
+        body = {"commandId": command_id, "script": script}
+        return self._start(
+            "runCommand",
+            str(vm),
+            lambda hook: self._client.virtual_machines.begin_run_command(
+                vm.resource_group,
+                vm.name,
+                models.RunCommandInput(body),
+                polling=False,
+                raw_response_hook=hook,
+            ),
+        )
+
+    def start_delete_vm(self, vm: VmId) -> OperationStarted:
+        facts = self.get_vm(vm)
+        if facts is None:
+            return OperationStarted(operation="delete", resource_id=str(vm), already="gone")
+        if (facts.provisioning_state or "").lower() == "deleting":
+            return OperationStarted(operation="delete", resource_id=str(vm), already="deleting")
+        return self._start(
+            "delete",
+            str(vm),
+            lambda hook: self._client.virtual_machines.begin_delete(
+                vm.resource_group, vm.name, polling=False, raw_response_hook=hook
+            ),
+        )
+
+    def start_vm(self, vm: VmId) -> OperationStarted:
+        facts = self._require_vm(vm)
+        if facts.power_state in {"running", "starting"}:
+            return OperationStarted(operation="start", resource_id=str(vm), already=facts.power_state)
+        return self._start(
+            "start",
+            str(vm),
+            lambda hook: self._client.virtual_machines.begin_start(
+                vm.resource_group, vm.name, polling=False, raw_response_hook=hook
+            ),
+        )
+
+    # --- target resources --------------------------------------------------------------------
+    def start_create_gallery(self, gallery: GalleryId, body: dict[str, Any]) -> OperationStarted:
+        existing = self.get_gallery(gallery)
+        if existing is not None:
+            return OperationStarted(operation="createGallery", resource_id=str(gallery), already="exists")
+        return self._start(
+            "createGallery",
+            str(gallery),
+            lambda hook: self._client.galleries.begin_create_or_update(
+                gallery.resource_group,
+                gallery.name,
+                models.Gallery(body),
+                polling=False,
+                raw_response_hook=hook,
+            ),
+        )
+
+    def start_create_definition(self, definition: DefinitionId, body: dict[str, Any]) -> OperationStarted:
+        existing = self.get_definition(definition)
+        if existing is not None:
+            return OperationStarted(
+                operation="createDefinition", resource_id=str(definition), already="exists"
+            )
+        return self._start(
+            "createDefinition",
+            str(definition),
+            lambda hook: self._client.gallery_images.begin_create_or_update(
+                definition.resource_group,
+                definition.gallery,
+                definition.name,
+                models.GalleryImage(body),
+                polling=False,
+                raw_response_hook=hook,
+            ),
+        )
+
+    def start_create_version(
+        self, version: VersionId, body: dict[str, Any], source_id: str
+    ) -> OperationStarted:
+        """Creates the version unless it exists from the same source; another source is a conflict."""
+        existing = self.get_version(version)
+        if existing is not None:
+            found = existing.source_vm_id or existing.source_id or ""
+            if found.lower() != source_id.lower():
+                raise PermanentAzureError(
+                    "Conflict",
+                    f"image version {version.name} already exists in {version.definition_id} with source "
+                    f"{found or 'unknown'}, not {source_id}",
+                    status=409,
+                )
+            return OperationStarted(operation="createVersion", resource_id=str(version), already="exists")
+        return self._start(
+            "createVersion",
+            str(version),
+            lambda hook: self._client.gallery_image_versions.begin_create_or_update(
+                version.resource_group,
+                version.gallery,
+                version.definition,
+                version.name,
+                models.GalleryImageVersion(body),
+                polling=False,
+                raw_response_hook=hook,
+            ),
+        )
+
+    def start_update_version(self, version: VersionId, body: dict[str, Any]) -> OperationStarted:
+        """PATCH a version; Azure restarts replication of Failed regions on update."""
+        return self._start(
+            "updateVersion",
+            str(version),
+            lambda hook: self._client.gallery_image_versions.begin_update(
+                version.resource_group,
+                version.gallery,
+                version.definition,
+                version.name,
+                models.GalleryImageVersionUpdate(body),
+                polling=False,
+                raw_response_hook=hook,
+            ),
+        )
+
+    def start_create_image(self, image: ImageId, body: dict[str, Any], source_vm_id: str) -> OperationStarted:
+        existing = self.get_image(image)
+        if existing is not None:
+            found = existing.source_vm_id or ""
+            if found.lower() != source_vm_id.lower():
+                raise PermanentAzureError(
+                    "Conflict",
+                    f"managed image {image} already exists with source {found or 'unknown'}, "
+                    f"not {source_vm_id}",
+                    status=409,
+                )
+            return OperationStarted(operation="createImage", resource_id=str(image), already="exists")
+        return self._start(
+            "createImage",
+            str(image),
+            lambda hook: self._client.images.begin_create_or_update(
+                image.resource_group, image.name, models.Image(body), polling=False, raw_response_hook=hook
+            ),
+        )
+
+    # --- plumbing ----------------------------------------------------------------------------
+    def _require_vm(self, vm: VmId) -> VmFacts:
+        facts = self.get_vm(vm)
+        if facts is None:
+            raise PermanentAzureError("ResourceNotFound", f"virtual machine {vm} was not found", status=404)
+        return facts
+
+    def _read(self, call: Callable[[], Any]) -> dict[str, Any] | None:
+        try:
+            return as_json(call())
+        except ResourceNotFoundError:
+            return None
+        except AzureError as error:
+            raise to_azure_call_error(error) from None
+
+    def _call(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except AzureError as error:
+            raise to_azure_call_error(error) from None
+
+    def _start(self, operation: str, resource_id: str, begin: Callable[[_Hook], Any]) -> OperationStarted:
+        recorder = _ResponseRecorder()
+        self._call(lambda: begin(recorder))
+        return recorder.started(operation, resource_id)
+
+
+def _run_command_streams(body: Any) -> tuple[str, str]:
+    """StdOut and StdErr of a RunCommandResult body (`value[].code` ComponentStatus/StdOut/...)."""
+    items = body.get("value") if isinstance(body, dict) else None
+    if items is None and isinstance(body, dict):
+        items = (body.get("properties") or {}).get("output", {}).get("value")
+    stdout, stderr = "", ""
+    for item in items or []:
+        code = str(item.get("code", ""))
+        if "/StdOut/" in code:
+            stdout += str(item.get("message", ""))
+        elif "/StdErr/" in code:
+            stderr += str(item.get("message", ""))
+    return stdout, stderr
+
+
+def _error_from_response(status: int, text: str, retry_after: float | None) -> AzureCallError:
+    import json
+
+    code, message = f"HTTP{status}", text[:500]
+    try:
+        inner = json.loads(text).get("error", {})
+        code, message = str(inner.get("code", code)), str(inner.get("message", message))
+    except (ValueError, AttributeError):
+        pass
+    cls = TransientAzureError if status in {408, 429, 500, 502, 503, 504} else PermanentAzureError
+    return cls(code, message, status=status, retry_after=retry_after)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_gateway(
+    endpoint: str, subscription_id: str, retry_total: int, max_inline_wait: float, timeout: int
+) -> ComputeGateway:
+    client = compute_client(
+        subscription_id,
+        endpoint,
+        retry_policy=BoundedRetryPolicy(retry_total=retry_total, max_inline_wait=max_inline_wait),
+        connection_timeout=timeout,
+        read_timeout=timeout,
+    )
+    return ComputeGateway(client, subscription_id)
+
+
+def gateway_for(settings: Settings, subscription_id: str) -> ComputeGateway:
+    """The process's gateway for (ARM endpoint, subscription), built once and reused."""
+    return _cached_gateway(
+        settings.arm_endpoint,
+        subscription_id.lower(),
+        settings.http_retry_total,
+        settings.http_max_inline_wait_seconds,
+        settings.http_timeout_seconds,
+    )

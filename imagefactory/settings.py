@@ -1,0 +1,286 @@
+"""The one settings model of the app, read from the environment (Functions app settings).
+
+Every knob an operator can turn lives here, entry points included, so there is exactly one place
+that knows a setting's name, default and rule; the README's settings table is generated from the
+field descriptions. Values are read once per process (`get_settings()`), because app settings only
+change with a restart of the Functions host; tests that change the environment call
+`reload_settings()`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from imagefactory.exceptions import SettingsError
+
+_PREFIX = "IMAGEFACTORY_"
+
+
+class Settings(BaseModel):
+    """App settings. Field aliases are the environment variable names."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    # --- Azure access -------------------------------------------------------------------------
+    arm_endpoint: str = Field(
+        "https://management.azure.com",
+        alias="IMAGEFACTORY_ARM_ENDPOINT",
+        description="Azure Resource Manager endpoint. https for Azure and sovereign clouds; a loopback "
+        "http URL selects the local ARM simulator (fixed local token, never sent elsewhere).",
+    )
+    http_retry_total: int = Field(
+        2,
+        ge=0,
+        le=5,
+        alias="IMAGEFACTORY_HTTP_RETRY_TOTAL",
+        description="Retries the SDK makes inside one activity for a failed HTTP call. Kept small: "
+        "longer waits belong to the orchestrator's durable timers, not to a billed activity.",
+    )
+    http_max_inline_wait_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=10,
+        alias="IMAGEFACTORY_HTTP_MAX_INLINE_WAIT_SECONDS",
+        description="Longest Retry-After/backoff an activity sleeps in-process. A longer Retry-After "
+        "ends the activity with a transient result and the orchestrator waits on a durable timer.",
+    )
+    http_timeout_seconds: int = Field(
+        30,
+        ge=1,
+        le=300,
+        alias="IMAGEFACTORY_HTTP_TIMEOUT_SECONDS",
+        description="Connection/read timeout of one ARM HTTP call.",
+    )
+
+    # --- waiting and retrying (orchestrator, durable timers) ------------------------------------
+    operation_poll_seconds: int = Field(
+        15,
+        ge=1,
+        le=3600,
+        alias="IMAGEFACTORY_OPERATION_POLL_SECONDS",
+        description="Interval between state reads while waiting for a VM operation, a gallery, a "
+        "definition or a managed image (a server Retry-After, when longer, wins).",
+    )
+    replication_poll_min_seconds: int = Field(
+        30,
+        ge=1,
+        alias="IMAGEFACTORY_REPLICATION_POLL_MIN_SECONDS",
+        description="Shortest interval between two replication status reads.",
+    )
+    replication_poll_max_seconds: int = Field(
+        900,
+        ge=1,
+        alias="IMAGEFACTORY_REPLICATION_POLL_MAX_SECONDS",
+        description="Longest interval between two replication status reads, whatever the prediction.",
+    )
+    monitor_polls_per_execution: int = Field(
+        20,
+        ge=2,
+        le=1000,
+        alias="IMAGEFACTORY_MONITOR_POLLS_PER_EXECUTION",
+        description="Replication polls before the monitor restarts itself with continue_as_new, "
+        "which keeps its replay history (and replay cost) bounded.",
+    )
+    monitor_checkpoint_seconds: int = Field(
+        1800,
+        ge=60,
+        alias="IMAGEFACTORY_MONITOR_CHECKPOINT_SECONDS",
+        description="Simulated time after which the monitor reports back to the build orchestration, "
+        "so the build's own status shows per-region progress at most this old.",
+    )
+    transient_retry_max_attempts: int = Field(
+        8,
+        ge=0,
+        le=100,
+        alias="IMAGEFACTORY_TRANSIENT_RETRY_MAX_ATTEMPTS",
+        description="How many times the orchestrator retries one Azure call that failed transiently "
+        "(429, 5xx, connection error) before the build fails.",
+    )
+    transient_retry_base_seconds: int = Field(
+        5,
+        ge=1,
+        alias="IMAGEFACTORY_TRANSIENT_RETRY_BASE_SECONDS",
+        description="First retry delay after a transient failure (doubles each attempt); a longer "
+        "Retry-After from Azure wins.",
+    )
+    transient_retry_max_seconds: int = Field(
+        300,
+        ge=1,
+        alias="IMAGEFACTORY_TRANSIENT_RETRY_MAX_SECONDS",
+        description="Cap on one transient retry delay (Retry-After included).",
+    )
+    replication_region_retries: int = Field(
+        2,
+        ge=0,
+        le=10,
+        alias="IMAGEFACTORY_REPLICATION_REGION_RETRIES",
+        description="Times a region whose replication Failed is retried (by updating the version, "
+        "which restarts replication of Failed regions) before the build fails.",
+    )
+    sysprep_poll_seconds: int = Field(
+        60,
+        ge=1,
+        alias="IMAGEFACTORY_SYSPREP_POLL_SECONDS",
+        description="Interval between reads of the Windows image state while sysprep runs.",
+    )
+
+    # --- phase timeouts -------------------------------------------------------------------------
+    timeout_deprovision_seconds: int = Field(
+        3600,
+        ge=60,
+        alias="IMAGEFACTORY_TIMEOUT_DEPROVISION_SECONDS",
+        description="Phase timeout: in-guest deprovision (waagent / sysprep) until the guest is ready.",
+    )
+    timeout_deallocate_seconds: int = Field(
+        1800,
+        ge=60,
+        alias="IMAGEFACTORY_TIMEOUT_DEALLOCATE_SECONDS",
+        description="Phase timeout: deallocating the source VM.",
+    )
+    timeout_target_seconds: int = Field(
+        1800,
+        ge=60,
+        alias="IMAGEFACTORY_TIMEOUT_TARGET_SECONDS",
+        description="Phase timeout: creating the gallery and image definition when they are missing.",
+    )
+    timeout_capture_seconds: int = Field(
+        7200,
+        ge=60,
+        alias="IMAGEFACTORY_TIMEOUT_CAPTURE_SECONDS",
+        description="Phase timeout: managed image capture until Succeeded (gallery versions are "
+        "bounded by the replication timeout instead).",
+    )
+    timeout_replication_seconds: int = Field(
+        86400,
+        ge=60,
+        alias="IMAGEFACTORY_TIMEOUT_REPLICATION_SECONDS",
+        description="Phase timeout: replication of a gallery version to every target region.",
+    )
+    timeout_cleanup_seconds: int = Field(
+        1800,
+        ge=60,
+        alias="IMAGEFACTORY_TIMEOUT_CLEANUP_SECONDS",
+        description="Phase timeout: deleting or restarting the source VM after the image is verified.",
+    )
+
+    # --- reporting ------------------------------------------------------------------------------
+    results_queue: str = Field(
+        "image-build-results",
+        alias="IMAGEFACTORY_RESULTS_QUEUE",
+        description="Queue that receives the result message of each build (a request's "
+        "report.results_queue overrides it).",
+    )
+    queue_connection_setting: str = Field(
+        "AzureWebJobsStorage",
+        alias="IMAGEFACTORY_QUEUE_CONNECTION",
+        description="NAME of the app setting holding the storage connection string used for the "
+        "build queue, the results queue and region-ready messages.",
+    )
+    delete_opt_in_tag: str = Field(
+        "imagefactory-allow-delete",
+        alias="IMAGEFACTORY_DELETE_OPT_IN_TAG",
+        description='Tag a source VM must carry with value "true" before a request may delete it.',
+    )
+
+    # --- entry points ---------------------------------------------------------------------------
+    build_queue: str = Field(
+        "image-builds",
+        alias="IMAGEFACTORY_BUILD_QUEUE",
+        description="Queue the build trigger listens on.",
+    )
+    allowed_scopes: str = Field(
+        "",
+        alias="IMAGEFACTORY_ALLOWED_SCOPES",
+        description="ARM scopes (/subscriptions/{id} or /subscriptions/{id}/resourceGroups/{rg}), "
+        "separated by commas, semicolons or newlines, that requests may touch. Empty = nothing.",
+    )
+    rollout_schedule: str = Field(
+        "0 0 2 * * *",
+        alias="IMAGEFACTORY_ROLLOUT_SCHEDULE",
+        description="NCRONTAB schedule (six fields, seconds first) of the nightly rollout timer.",
+    )
+    rollout_file: str | None = Field(
+        None,
+        alias="IMAGEFACTORY_ROLLOUT_FILE",
+        description="Path of the rollout file (JSON or YAML) the nightly timer expands; unset = no rollout.",
+    )
+    rollout_dry_run: bool = Field(
+        False,
+        alias="IMAGEFACTORY_ROLLOUT_DRY_RUN",
+        description="When true the rollout timer only logs the builds it would start.",
+    )
+
+    @field_validator("arm_endpoint")
+    @classmethod
+    def _endpoint_is_http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("results_queue", "build_queue")
+    @classmethod
+    def _is_queue_name(cls, value: str) -> str:
+        if not is_valid_queue_name(value):
+            raise ValueError("must be a valid queue name: 3-63 lower-case letters, digits and single hyphens")
+        return value
+
+    @model_validator(mode="after")
+    def _poll_bounds_ordered(self) -> Settings:
+        if self.replication_poll_min_seconds > self.replication_poll_max_seconds:
+            raise ValueError(
+                "IMAGEFACTORY_REPLICATION_POLL_MIN_SECONDS must not exceed "
+                "IMAGEFACTORY_REPLICATION_POLL_MAX_SECONDS"
+            )
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from `environ` (default: the process environment); empty values mean default."""
+        source = os.environ if environ is None else environ
+        values: dict[str, Any] = {
+            key: value for key, value in source.items() if key.startswith(_PREFIX) and value.strip() != ""
+        }
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise SettingsError([_describe(cls, err) for err in exc.errors()]) from None
+
+    def queue_connection_string(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The storage connection string named by IMAGEFACTORY_QUEUE_CONNECTION, if configured."""
+        source = os.environ if environ is None else environ
+        value = source.get(self.queue_connection_setting, "").strip()
+        return value or None
+
+
+def is_valid_queue_name(name: str) -> bool:
+    """Azure Storage queue naming rule."""
+    if not 3 <= len(name) <= 63 or name != name.lower() or "--" in name:
+        return False
+    if name.startswith("-") or name.endswith("-"):
+        return False
+    return all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in name)
+
+
+def _describe(model: type[Settings], err: Any) -> str:
+    loc = err.get("loc") or ()
+    field_name = str(loc[0]) if loc else ""
+    info = model.model_fields.get(field_name)
+    env_name = info.alias if info is not None and info.alias else (field_name or "settings")
+    return f"{env_name}: {err.get('msg', 'invalid value')}"
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings.from_env()
+
+
+def reload_settings() -> Settings:
+    """Forget the cached settings and read the environment again (tests, local tooling)."""
+    get_settings.cache_clear()
+    return get_settings()
