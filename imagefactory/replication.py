@@ -1,0 +1,123 @@
+"""Replication watching: per-region progress, completion times, and when to look next.
+
+Replication of a large image runs for hours at 1-3 % a minute per region. Polling at a fixed
+interval either wastes calls (and history) or notices completion late. Each region's progress
+grows roughly linearly, so two samples give a rate and a predicted finish; the next poll goes to the
+earliest predicted finish among unfinished regions, clamped to [min, max] and never before the
+server's Retry-After.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from imagefactory.gateway.facts import ReplicationSummary
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProgressSample(_Model):
+    at: datetime
+    progress: int
+
+
+class RegionProgress(_Model):
+    region: str
+    state: str = "Unknown"  # Unknown | Replicating | Completed | Failed | Retrying
+    progress: int = 0
+    ready_at: datetime | None = None
+    retries: int = 0
+    details: str | None = None
+    samples: list[ProgressSample] = Field(default_factory=list)  # the last two
+
+    @property
+    def done(self) -> bool:
+        return self.state == "Completed"
+
+
+class ReplicationWatch(_Model):
+    """Everything the monitor carries from poll to poll (and across continue_as_new)."""
+
+    regions: dict[str, RegionProgress]
+    polls: int = 0
+    last_delay_seconds: float = 0.0
+    started_at: datetime
+
+    @classmethod
+    def start(cls, regions: list[str], now: datetime) -> ReplicationWatch:
+        return cls(regions={name: RegionProgress(region=name) for name in regions}, started_at=now)
+
+    @property
+    def all_completed(self) -> bool:
+        return all(region.done for region in self.regions.values())
+
+    def failed_regions(self) -> list[str]:
+        return sorted(name for name, region in self.regions.items() if region.state == "Failed")
+
+
+class Observation(_Model):
+    watch: ReplicationWatch
+    newly_completed: list[str]
+    failed: list[str]
+
+
+def observe(watch: ReplicationWatch, summary: ReplicationSummary | None, now: datetime) -> Observation:
+    """Fold one replication status read into the watch."""
+    regions = {name: region.model_copy(deep=True) for name, region in watch.regions.items()}
+    newly_completed: list[str] = []
+    for item in summary.regions if summary is not None else []:
+        region = regions.get(item.region)
+        if region is None:
+            region = RegionProgress(region=item.region)
+            regions[item.region] = region
+        was_done = region.done
+        region.state = item.state
+        region.details = item.details
+        region.progress = 100 if item.state == "Completed" else item.progress
+        region.samples = [*region.samples[-1:], ProgressSample(at=now, progress=region.progress)]
+        if region.done and not was_done:
+            region.ready_at = now
+            newly_completed.append(item.region)
+    updated = watch.model_copy(update={"regions": regions, "polls": watch.polls + 1})
+    return Observation(
+        watch=updated, newly_completed=sorted(newly_completed), failed=updated.failed_regions()
+    )
+
+
+def predicted_finish(region: RegionProgress) -> datetime | None:
+    """When the region reaches 100 % at the rate seen between its last two samples (None if unknown)."""
+    if region.done or len(region.samples) < 2:
+        return None
+    first, last = region.samples[-2], region.samples[-1]
+    elapsed = (last.at - first.at).total_seconds()
+    growth = last.progress - first.progress
+    if elapsed <= 0 or growth <= 0:
+        return None
+    rate = growth / elapsed
+    return last.at + timedelta(seconds=(100 - last.progress) / rate)
+
+
+def next_poll_delay(
+    watch: ReplicationWatch,
+    now: datetime,
+    *,
+    min_seconds: float,
+    max_seconds: float,
+    retry_after: float | None = None,
+) -> float:
+    """Seconds until the next useful poll (see the module docstring)."""
+    predictions = [
+        finish for region in watch.regions.values() if (finish := predicted_finish(region)) is not None
+    ]
+    if predictions:
+        delay = (min(predictions) - now).total_seconds()
+    else:
+        # nothing measurable yet (first sample, or regions waiting for the source region): back off
+        delay = max(min_seconds, watch.last_delay_seconds * 2)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return float(min(max_seconds, max(min_seconds, delay)))
