@@ -1,1 +1,4 @@
-"""Local runner for any Azure Functions Python v2 app, with the real Durable replay (development and tests only)."""
+"""Local runner for any Azure Functions Python v2 app, with the real Durable replay.
+
+Development and tests only; never deployed.
+"""
