@@ -1,0 +1,197 @@
+"""Orchestrations of the sample app through the real SDK replay handler on a virtual clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from devhost.clock import VirtualClock
+from devhost.durable.history import EventType
+
+from .support import load_sample, run, running_engine
+
+
+def test_activity_chain_returns_results_and_custom_status() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            instance_id = await engine.start_new("chain", None, "ada")
+            status = await engine.wait_for_completion(instance_id)
+            assert status.runtime_status == "Completed"
+            assert status.output == ["hello ada", "HELLO ADA", instance_id]
+            assert status.custom_status == {"step": "done", "length": 9}
+            assert status.input == "ada"
+            kinds = [e["EventType"] for e in engine.history(instance_id)]
+            assert kinds.count(EventType.TASK_SCHEDULED) == 2
+            assert kinds.count(EventType.TASK_COMPLETED) == 2
+            assert engine.stats.episodes == 3
+            assert [i.name for i in engine.stats.activity_invocations] == ["greet", "shout"]
+
+    run(scenario())
+
+
+def test_six_hour_timer_completes_on_virtual_clock() -> None:
+    sample = load_sample("durable_basics")
+    clock = VirtualClock()
+    started = clock.now()
+
+    async def scenario() -> None:
+        async with running_engine(sample, clock=clock) as engine:
+            instance_id = await engine.start_new("sleeper", None, 6)
+            status = await engine.wait_for_completion(instance_id)
+            assert status.output == 6 * 3600
+            assert clock.now() - started == timedelta(hours=6)
+            timers = [e for e in engine.history(instance_id) if e["EventType"] == EventType.TIMER_FIRED]
+            assert len(timers) == 1
+
+    run(scenario())
+
+
+def test_long_timer_is_split_by_the_sdk_into_intervals() -> None:
+    sample = load_sample("durable_basics")
+    clock = VirtualClock()
+
+    async def scenario() -> None:
+        async with running_engine(sample, clock=clock) as engine:
+            instance_id = await engine.start_new("sleeper", None, 24 * 10)  # ten days
+            status = await engine.wait_for_completion(instance_id)
+            assert status.output == 10 * 86400
+            fired = [e for e in engine.history(instance_id) if e["EventType"] == EventType.TIMER_FIRED]
+            # Longer than the 6-day maximum: 3-day intervals until the rest fits in one timer (3 + 3 + 4).
+            assert [e["FireAt"][:10] for e in fired] == ["2024-01-04", "2024-01-07", "2024-01-11"]
+
+    run(scenario())
+
+
+def test_retry_counts_attempts_and_records_retry_timers() -> None:
+    sample = load_sample("durable_basics")
+    clock = VirtualClock()
+    started = clock.now()
+
+    async def scenario() -> None:
+        async with running_engine(sample, clock=clock) as engine:
+            instance_id = await engine.start_new("retrying", None, {"key": "k1", "failures": 2, "max": 4})
+            status = await engine.wait_for_completion(instance_id)
+            assert status.output == {"attempts": 3}
+            history = engine.history(instance_id)
+            kinds = [e["EventType"] for e in history]
+            assert kinds.count(EventType.TASK_FAILED) == 2
+            assert kinds.count(EventType.TIMER_CREATED) == 2
+            assert kinds.count(EventType.TASK_SCHEDULED) == 3
+            assert clock.now() - started == timedelta(seconds=60)
+            seqs = [e["EventId"] for e in history if e["EventType"] in (EventType.TASK_SCHEDULED,
+                                                                        EventType.TIMER_CREATED)]
+            assert seqs == [0, 1, 2, 3, 4]
+
+    run(scenario())
+
+
+def test_retry_exhausted_surfaces_the_activity_error() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            instance_id = await engine.start_new("retrying", None, {"key": "k2", "failures": 9, "max": 3})
+            status = await engine.wait_for_completion(instance_id)
+            assert sample.ATTEMPTS["k2"] == 3
+            failed = status.output["failed"]
+            assert failed.startswith("Activity function 'flaky' failed: ValueError: attempt 3 of k2 failed")
+            kinds = [e["EventType"] for e in engine.history(instance_id)]
+            assert kinds.count(EventType.TIMER_FIRED) == 3  # one more timer after the last attempt
+
+    run(scenario())
+
+
+def test_fan_out_fan_in_runs_all_activities() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample, max_concurrent_activities=4) as engine:
+            instance_id = await engine.start_new("fan_out", None, 20)
+            status = await engine.wait_for_completion(instance_id)
+            assert status.output == sum(i * i for i in range(20))
+            assert len(engine.stats.activity_invocations) == 20
+
+    run(scenario())
+
+
+def test_sub_orchestrations_with_explicit_derived_ids_and_retry() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            request = {"name": "bo", "child_id": "child-1", "retry": {"key": "k3", "failures": 1, "max": 3}}
+            instance_id = await engine.start_new("parent", "parent-1", request)
+            status = await engine.wait_for_completion(instance_id)
+            assert status.runtime_status == "Completed"
+            assert status.output == {"child": ["hello bo", "HELLO BO", "child-1"], "retried": {"attempts": 2}}
+            created = [e for e in engine.history(instance_id)
+                       if e["EventType"] == EventType.SUB_ORCHESTRATION_CREATED]
+            assert [e["InstanceId"] for e in created] == ["child-1", "parent-1:1"]
+            child = await engine.get_status("parent-1:1")
+            assert child is not None and child.runtime_status == "Completed"
+
+    run(scenario())
+
+
+def test_failing_sub_orchestration_reaches_parent_as_exception() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            instance_id = await engine.start_new("failing_child_parent", None, None)
+            status = await engine.wait_for_completion(instance_id)
+            assert status.output.startswith("caught: Orchestrator function 'exploding' failed: orchestration exploded")
+            child = await engine.get_status(f"{instance_id}:0")
+            assert child is not None and child.runtime_status == "Failed"
+            assert "orchestration exploded" in child.output
+
+    run(scenario())
+
+
+def test_continue_as_new_keeps_history_bounded() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            instance_id = await engine.start_new("counter", None, {"n": 1, "until": 30})
+            status = await engine.wait_for_completion(instance_id)
+            assert status.output == {"n": 30, "last_square": 900}
+            assert status.input == {"n": 30, "until": 30}
+            assert engine.stats.max_history_length[instance_id] <= 12
+
+    run(scenario())
+
+
+def test_changed_orchestrator_code_fails_as_non_deterministic() -> None:
+    sample = load_sample("durable_basics")
+    clock = VirtualClock()
+
+    async def scenario() -> None:
+        async with running_engine(sample, clock=clock, auto_advance=False) as engine:
+            instance_id = await engine.start_new("drifting", None, None)
+            await engine.run_until_idle()
+            sample.DRIFT["enabled"] = True
+            clock.advance(2 * 3600)
+            status = await engine.wait_for_completion(instance_id)
+            assert status.runtime_status == "Failed"
+            assert status.output.startswith("Non-Deterministic workflow detected:")
+            assert "named 'greet'" in status.output and "named 'shout'" in status.output
+
+    run(scenario())
+
+
+def test_duplicate_start_of_running_instance_is_rejected() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            await engine.start_new("approval", "singleton", None)
+            try:
+                await engine.start_new("approval", "singleton", None)
+            except Exception as error:
+                assert "already exists" in str(error)
+            else:
+                raise AssertionError("a second start of a running instance was accepted")
+
+    run(scenario())
