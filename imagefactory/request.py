@@ -694,6 +694,14 @@ def _translate(error: Any) -> list[FieldError]:
         return [FieldError(path, "range", f"must be at most {ctx.get('le')}, got {value!r}")]
     if kind == "string_too_short":
         return [FieldError(path, "length", f"must be at least {ctx.get('min_length')} characters")]
+    if kind == "too_short":
+        return [
+            FieldError(
+                path,
+                "length",
+                f"must have at least {ctx.get('min_length')} item, got {ctx.get('actual_length')}",
+            )
+        ]
     if kind == "string_too_long":
         return [FieldError(path, "length", f"must be at most {ctx.get('max_length')} characters")]
     return [FieldError(path, kind, str(error["msg"]))]
