@@ -20,13 +20,14 @@ def client_binding(base_url: str, task_hub: str) -> str:
     webhooks = f"{origin}{WEBHOOK_PATH}"
     query = f"taskHub={quote(task_hub)}&connection={CONNECTION}"
     instance = f"{webhooks}/instances/INSTANCEID"
+    create = f"{webhooks}/orchestrators/{{functionName}}[/{{instanceId}}]"
     return json.dumps(
         {
             "taskHubName": task_hub,
             "creationUrls": {
-                "createNewInstancePostUri": f"{webhooks}/orchestrators/{{functionName}}[/{{instanceId}}]?{query}",
+                "createNewInstancePostUri": f"{create}?{query}",
                 "createAndWaitOnNewInstancePostUri": (
-                    f"{webhooks}/orchestrators/{{functionName}}[/{{instanceId}}]"
+                    f"{create}"
                     f"?timeout={{timeoutInSeconds}}&pollingInterval="
                     f"{{intervalInSeconds}}&{query}"
                 ),

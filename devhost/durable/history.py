@@ -21,9 +21,9 @@ class EventType(IntEnum):
     TASK_SCHEDULED = 4
     TASK_COMPLETED = 5
     TASK_FAILED = 6
-    SUB_ORCHESTRATION_CREATED = 7
-    SUB_ORCHESTRATION_COMPLETED = 8
-    SUB_ORCHESTRATION_FAILED = 9
+    SUB_ORCHESTRATION_INSTANCE_CREATED = 7
+    SUB_ORCHESTRATION_INSTANCE_COMPLETED = 8
+    SUB_ORCHESTRATION_INSTANCE_FAILED = 9
     TIMER_CREATED = 10
     TIMER_FIRED = 11
     ORCHESTRATOR_STARTED = 12
@@ -31,10 +31,15 @@ class EventType(IntEnum):
     EVENT_SENT = 14
     EVENT_RAISED = 15
     CONTINUE_AS_NEW = 16
-    GENERIC = 17
+    GENERIC_EVENT = 17
     HISTORY_STATE = 18
     EXECUTION_SUSPENDED = 19
     EXECUTION_RESUMED = 20
+
+
+def event_type_name(value: int) -> str:
+    """The extension's name for an event type ("OrchestratorStarted"), as the HTTP API shows it."""
+    return "".join(word.capitalize() for word in EventType(value).name.split("_"))
 
 
 def format_time(t: datetime) -> str:
@@ -109,7 +114,7 @@ def sub_orchestration_created(
     at: datetime, seq: int, name: str, instance_id: str, input_json: str | None
 ) -> Event:
     return _event(
-        EventType.SUB_ORCHESTRATION_CREATED,
+        EventType.SUB_ORCHESTRATION_INSTANCE_CREATED,
         seq,
         at,
         Name=name,
@@ -120,12 +125,19 @@ def sub_orchestration_created(
 
 
 def sub_orchestration_completed(at: datetime, seq: int, result_json: str | None) -> Event:
-    return _event(EventType.SUB_ORCHESTRATION_COMPLETED, -1, at, TaskScheduledId=seq, Result=result_json)
+    return _event(
+        EventType.SUB_ORCHESTRATION_INSTANCE_COMPLETED, -1, at, TaskScheduledId=seq, Result=result_json
+    )
 
 
 def sub_orchestration_failed(at: datetime, seq: int, reason: str, details: str) -> Event:
     return _event(
-        EventType.SUB_ORCHESTRATION_FAILED, -1, at, TaskScheduledId=seq, Reason=reason, Details=details
+        EventType.SUB_ORCHESTRATION_INSTANCE_FAILED,
+        -1,
+        at,
+        TaskScheduledId=seq,
+        Reason=reason,
+        Details=details,
     )
 
 

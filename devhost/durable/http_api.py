@@ -163,7 +163,7 @@ class DurableHttpApi:
 
     @staticmethod
     def _history_entry(event: dict[str, Any], show_output: bool) -> dict[str, Any]:
-        entry = {"EventType": h.EventType(event["EventType"]).name, "Timestamp": event["Timestamp"]}
+        entry = {"EventType": h.event_type_name(event["EventType"]), "Timestamp": event["Timestamp"]}
         for key in (
             "EventId",
             "Name",

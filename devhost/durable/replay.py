@@ -281,7 +281,7 @@ class Execution:
         entry = self.ledger[role[0]]
         if entry.retry is None:
             return False
-        if kind in (h.EventType.TASK_FAILED, h.EventType.SUB_ORCHESTRATION_FAILED):
+        if kind in (h.EventType.TASK_FAILED, h.EventType.SUB_ORCHESTRATION_INSTANCE_FAILED):
             return role[1] in ("task", "child") and seq == entry.seq
         if kind == h.EventType.TIMER_FIRED:
             return role[1] == "retry_timer" and entry.attempts < entry.retry.max_number_of_attempts
@@ -303,7 +303,7 @@ class Execution:
         if role is None or self.ledger[role[0]].retry is None:
             return
         entry = self.ledger[role[0]]
-        if kind in (h.EventType.TASK_FAILED, h.EventType.SUB_ORCHESTRATION_FAILED) and allocating:
+        if kind in (h.EventType.TASK_FAILED, h.EventType.SUB_ORCHESTRATION_INSTANCE_FAILED) and allocating:
             entry.last_failure = (str(event.get("Reason") or ""), str(event.get("Details") or ""))
             assert entry.retry is not None
             fire_at = now + entry.retry.delay_after(entry.attempts)
@@ -428,21 +428,24 @@ class Execution:
                 outcome.output_json = json.dumps(result.get("output"))
 
     def _check_determinism(self, actions: list[Action], done: bool) -> None:
+        question = (
+            "Was a change made to the orchestrator code after this instance had already started running?"
+        )
         for index, (action, entry) in enumerate(zip(actions, self.ledger, strict=False)):
             if action.identity != entry.identity:
                 raise OrchestrationFailedError(
-                    f"{NON_DETERMINISM}A previous execution of this orchestration scheduled {describe(entry.kind)} "
-                    f"named '{entry.name}' (action #{index}, sequence number {entry.seq}), but the current replay "
-                    f"instead scheduled {describe(action.type)} named '{action.name}'. Was a change made to the "
-                    "orchestrator code after this instance had already started running?"
+                    f"{NON_DETERMINISM}A previous execution of this orchestration scheduled "
+                    f"{describe(entry.kind)} named '{entry.name}' (action #{index}, sequence number "
+                    f"{entry.seq}), but the current replay instead scheduled {describe(action.type)} named "
+                    f"'{action.name}'. {question}"
                 )
         if not done and len(actions) < len(self.ledger):
             entry = self.ledger[len(actions)]
             raise OrchestrationFailedError(
-                f"{NON_DETERMINISM}A previous execution of this orchestration scheduled {describe(entry.kind)} "
-                f"named '{entry.name}' (action #{len(actions)}, sequence number {entry.seq}), but the current "
-                "replay hasn't scheduled it. Was a change made to the orchestrator code after this instance had "
-                "already started running?"
+                f"{NON_DETERMINISM}A previous execution of this orchestration scheduled "
+                f"{describe(entry.kind)} named '{entry.name}' (action #{len(actions)}, sequence number "
+                f"{entry.seq}), but the "
+                f"current replay hasn't scheduled it. {question}"
             )
 
     def _schedule_new(

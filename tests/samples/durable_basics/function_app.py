@@ -47,7 +47,9 @@ def flaky(request: dict[str, Any]) -> int:
 @app.orchestration_trigger(context_name="context")
 def retrying(context: df.DurableOrchestrationContext) -> Any:
     request = context.get_input()
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=30_000, max_number_of_attempts=request["max"])
+    options = df.RetryOptions(
+        first_retry_interval_in_milliseconds=30_000, max_number_of_attempts=request["max"]
+    )
     try:
         attempts = yield context.call_activity_with_retry("flaky", options, request)
     except Exception as error:

@@ -126,7 +126,7 @@ def test_sub_orchestrations_with_explicit_derived_ids_and_retry() -> None:
             assert status.runtime_status == "Completed"
             assert status.output == {"child": ["hello bo", "HELLO BO", "child-1"], "retried": {"attempts": 2}}
             created = [e for e in engine.history(instance_id)
-                       if e["EventType"] == EventType.SUB_ORCHESTRATION_CREATED]
+                       if e["EventType"] == EventType.SUB_ORCHESTRATION_INSTANCE_CREATED]
             assert [e["InstanceId"] for e in created] == ["child-1", "parent-1:1"]
             child = await engine.get_status("parent-1:1")
             assert child is not None and child.runtime_status == "Completed"
@@ -141,7 +141,8 @@ def test_failing_sub_orchestration_reaches_parent_as_exception() -> None:
         async with running_engine(sample) as engine:
             instance_id = await engine.start_new("failing_child_parent", None, None)
             status = await engine.wait_for_completion(instance_id)
-            assert status.output.startswith("caught: Orchestrator function 'exploding' failed: orchestration exploded")
+            expected = "caught: Orchestrator function 'exploding' failed: orchestration exploded"
+            assert status.output.startswith(expected)
             child = await engine.get_status(f"{instance_id}:0")
             assert child is not None and child.runtime_status == "Failed"
             assert "orchestration exploded" in child.output
