@@ -144,7 +144,8 @@ def test_check_status_response_urls_answer() -> None:
             request = func.HttpRequest("POST", f"{url}/api/start", body=b"")
             response = client.create_check_status_response(request, instance_id)
             assert response.status_code == 202
-            async with aiohttp.ClientSession() as session, session.get(response.headers["Location"]) as status:
+            location = response.headers["Location"]
+            async with aiohttp.ClientSession() as session, session.get(location) as status:
                 assert status.status == 200
                 body = await status.json()
                 assert body["runtimeStatus"] == "Completed"
