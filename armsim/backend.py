@@ -1,0 +1,150 @@
+"""The simulated ARM Compute backend: every resource, operation and setting, behind one lock.
+
+Handlers (HTTP) and the in-process admin facade (tests) both work through this object. Lookups
+drop resources whose deletion finished, so state follows the clock lazily.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from armsim.clock import Clock, VirtualClock
+from armsim.errors import ParentResourceNotFoundError, ResourceNotFoundError
+from armsim.faults import FaultBook
+from armsim.ids import key
+from armsim.models.gallery import Gallery
+from armsim.models.gallery_image import GalleryImage
+from armsim.models.image import ManagedImage
+from armsim.models.image_version import ImageVersion
+from armsim.models.lifecycle import Lifecycle
+from armsim.models.operations import AsyncOperation, Resolver
+from armsim.models.vm import VirtualMachine
+from armsim.request_log import RequestLog
+from armsim.throttling import Throttler
+from armsim.timing import TimingModel
+
+DEFAULT_TOKEN = "armsim-local-token"
+
+R = TypeVar("R", VirtualMachine, ManagedImage, Gallery, GalleryImage, ImageVersion)
+
+
+@dataclass
+class Settings:
+    token: str = DEFAULT_TOKEN
+
+
+class Backend:
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        *,
+        token: str = DEFAULT_TOKEN,
+        throttling: bool = True,
+        timings: dict[str, Any] | None = None,
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else VirtualClock()
+        self.settings = Settings(token=token)
+        self.lock = threading.RLock()
+        self.timing = TimingModel()
+        if timings:
+            self.timing.update(timings)
+        self.faults = FaultBook()
+        self.throttler = Throttler(enabled=throttling)
+        self.log = RequestLog()
+        self.vms: dict[str, VirtualMachine] = {}
+        self.images: dict[str, ManagedImage] = {}
+        self.galleries: dict[str, Gallery] = {}
+        self.definitions: dict[str, GalleryImage] = {}
+        self.versions: dict[str, ImageVersion] = {}
+        self.operations: dict[str, AsyncOperation] = {}
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def reset(self) -> None:
+        """Forget every resource, operation, fault, throttle bucket and log entry (settings stay)."""
+        with self.lock:
+            for table in (
+                self.vms,
+                self.images,
+                self.galleries,
+                self.definitions,
+                self.versions,
+                self.operations,
+            ):
+                table.clear()
+            self.faults.clear()
+            self.throttler.reset()
+            self.log.clear()
+
+    def lifecycle(self, duration: float, now: datetime | None = None) -> Lifecycle:
+        start = now if now is not None else self.now()
+        return Lifecycle(created_at=start, ready_at=start + timedelta(seconds=duration))
+
+    # --- lookups ----------------------------------------------------------------------------
+    def find(self, table: dict[str, R], resource_id: str) -> R | None:
+        resource = table.get(key(resource_id))
+        if resource is not None and resource.lifecycle.is_gone(self.now()):
+            del table[key(resource_id)]
+            return None
+        return resource
+
+    def get(self, table: dict[str, R], resource_id: str, type_name: str, name: str, rg: str) -> R:
+        resource = self.find(table, resource_id)
+        if resource is None:
+            raise ResourceNotFoundError(
+                f"The Resource '{type_name}/{name}' under resource group '{rg}' was not found. "
+                "For more details please go to https://aka.ms/ARMResourceNotFoundFix"
+            )
+        return resource
+
+    def parent(self, table: dict[str, R], resource_id: str, type_name: str) -> R:
+        resource = self.find(table, resource_id)
+        if resource is None:
+            raise ParentResourceNotFoundError(
+                "Can not perform requested operation on nested resource. "
+                f"Parent resource '{type_name}' not found."
+            )
+        return resource
+
+    def under(self, table: dict[str, R], parent_id: str) -> list[R]:
+        """Resources directly below `parent_id`: `{parent}/{type}/{name}`, in creation order."""
+        prefix = key(parent_id) + "/"
+        now = self.now()
+        return [
+            r
+            for k, r in list(table.items())
+            if k.startswith(prefix) and k[len(prefix) :].count("/") == 1 and not r.lifecycle.is_gone(now)
+        ]
+
+    # --- operations -------------------------------------------------------------------------
+    def start_operation(
+        self,
+        name: str,
+        subscription: str,
+        location: str,
+        family: str,
+        api_version: str,
+        resolver: Resolver,
+        retry_after: float,
+    ) -> AsyncOperation:
+        op = AsyncOperation(
+            name=name,
+            subscription=subscription,
+            location=location.replace(" ", "").lower(),
+            family=family,
+            api_version=api_version,
+            started_at=self.now(),
+            resolver=resolver,
+            retry_after=retry_after,
+        )
+        self.operations[op.op_id.lower()] = op
+        return op
+
+    def locked(self, fn: Callable[[], Any]) -> Any:
+        with self.lock:
+            return fn()

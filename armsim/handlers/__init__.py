@@ -1,0 +1,1 @@
+"""HTTP handlers: decode an ARM request, apply it to the backend models, encode the ARM reply."""

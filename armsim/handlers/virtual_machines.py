@@ -1,0 +1,282 @@
+"""virtualMachines: get, instanceView, list, create from an image, deallocate, powerOff, start,
+generalize, runCommand, delete — with the rules Azure enforces on each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from armsim.backend import Backend
+from armsim.errors import (
+    ConflictError,
+    InvalidParameterError,
+    OperationNotAllowedError,
+    ResourceNotFoundError,
+)
+from armsim.handlers.common import (
+    async_headers,
+    enum_value,
+    get_path,
+    require_str,
+    seconds_later,
+    start_compute_operation,
+    tags_of,
+)
+from armsim.handlers.guest import run_script
+from armsim.http import ArmRequest, Reply
+from armsim.ids import parse_id
+from armsim.models.operations import IN_PROGRESS, Outcome
+from armsim.models.vm import DEALLOCATED, RUNNING, SECURITY_TYPES, STOPPED, VirtualMachine
+
+TYPE = "Microsoft.Compute/virtualMachines"
+
+
+def _vm(backend: Backend, req: ArmRequest) -> VirtualMachine:
+    name = req.params["name"]
+    return backend.get(backend.vms, req.scope.vm_id(name), TYPE, name, req.scope.resource_group)
+
+
+def _deleting_guard(vm: VirtualMachine, now: datetime, operation: str) -> None:
+    if vm.lifecycle.is_deleting(now):
+        raise OperationNotAllowedError(
+            f"Operation '{operation}' is not allowed on VM '{vm.name}' since the VM is marked for deletion. "
+            "You can only retry the Delete operation (or wait for an ongoing one to complete)."
+        )
+
+
+def get_vm(backend: Backend, req: ArmRequest) -> Reply:
+    vm = _vm(backend, req)
+    return Reply(200, vm.to_resource(backend.now(), expand_instance_view="instanceview" in req.expand()))
+
+
+def instance_view(backend: Backend, req: ArmRequest) -> Reply:
+    return Reply(200, _vm(backend, req).instance_view(backend.now()))
+
+
+def list_vms(backend: Backend, req: ArmRequest) -> Reply:
+    now = backend.now()
+    vms = backend.under(backend.vms, req.scope.prefix)
+    return Reply(200, {"value": [vm.to_resource(now) for vm in vms]})
+
+
+def _power_action(
+    backend: Backend, req: ArmRequest, operation: str, via: str, target: str, seconds: float
+) -> Reply:
+    vm = _vm(backend, req)
+    now = backend.now()
+    _deleting_guard(vm, now, operation.split(".")[-1])
+    current = vm.power_state(now)
+    ends = now if current == target else seconds_later(now, seconds)
+    op = start_compute_operation(backend, req, operation, vm.location, ends_at=ends)
+    if current != target and op.resolver(ends).status != "Failed":  # an injected failure changes nothing
+        vm.begin_transition(via, target, ends, now)
+    return Reply(202, None, async_headers(op, req.base_url, location=True))
+
+
+def deallocate(backend: Backend, req: ArmRequest) -> Reply:
+    return _power_action(
+        backend, req, "virtualMachines.deallocate", "deallocating", DEALLOCATED, backend.timing.deallocate
+    )
+
+
+def power_off(backend: Backend, req: ArmRequest) -> Reply:
+    if _vm(backend, req).power_state(backend.now()) == DEALLOCATED:  # already off; nothing to do
+        return _power_action(backend, req, "virtualMachines.powerOff", "stopping", DEALLOCATED, 0.0)
+    return _power_action(
+        backend, req, "virtualMachines.powerOff", "stopping", STOPPED, backend.timing.power_off
+    )
+
+
+def start(backend: Backend, req: ArmRequest) -> Reply:
+    vm = _vm(backend, req)
+    if vm.generalized:
+        raise OperationNotAllowedError(
+            f"Operation 'start' is not allowed on VM '{vm.name}' since the VM is generalized."
+        )
+    return _power_action(backend, req, "virtualMachines.start", "starting", RUNNING, backend.timing.start)
+
+
+def generalize(backend: Backend, req: ArmRequest) -> Reply:
+    vm = _vm(backend, req)
+    now = backend.now()
+    _deleting_guard(vm, now, "generalize")
+    state = vm.power_state(now)
+    if state not in (STOPPED, DEALLOCATED):
+        raise OperationNotAllowedError(
+            f"Operation 'generalize' is not allowed on VM '{vm.name}' since the VM is {state}. "
+            "Please power off or deallocate the VM before generalizing it."
+        )
+    vm.generalized = True
+    return Reply(200, None)
+
+
+def delete(backend: Backend, req: ArmRequest) -> Reply:
+    vm = _vm(backend, req)
+    now = backend.now()
+    force = req.query.get("forcedeletion", "false").lower() == "true"
+    seconds = backend.timing.vm_delete / (2 if force else 1)
+    ends = vm.lifecycle.gone_at if vm.lifecycle.gone_at is not None else seconds_later(now, seconds)
+    op = start_compute_operation(backend, req, "virtualMachines.delete", vm.location, ends_at=ends)
+    if op.resolver(ends).status != "Failed":
+        vm.lifecycle.start_delete(now, ends)
+    return Reply(202, None, async_headers(op, req.base_url, location=True, notification=True))
+
+
+def run_command(backend: Backend, req: ArmRequest) -> Reply:
+    vm = _vm(backend, req)
+    now = backend.now()
+    body = req.json_object()
+    command_id = require_str(body, "commandId", "parameters")
+    script = get_path(body, "script") or []
+    if not isinstance(script, list) or not all(isinstance(line, str) for line in script):
+        raise InvalidParameterError(
+            "Parameter 'script' must be an array of strings.", target="parameters.script"
+        )
+    _deleting_guard(vm, now, "runCommand")
+    if vm.power_state(now) != RUNNING:
+        raise OperationNotAllowedError(
+            f"Operation 'runCommand' is not allowed on VM '{vm.name}' since the VM is {vm.power_state(now)}."
+        )
+    if vm.run_command_busy_until is not None and now < vm.run_command_busy_until:
+        raise ConflictError(
+            "Run command extension execution is in progress. "
+            "Please wait for completion before invoking a run command.",
+        )
+    result = run_script(vm, command_id, script, now, backend.timing)
+    ends = seconds_later(now, backend.timing.run_command)
+    vm.run_command_busy_until = ends
+    output = {
+        "value": [
+            {
+                "code": "ComponentStatus/StdOut/succeeded",
+                "level": "Info",
+                "displayStatus": "Provisioning succeeded",
+                "message": result.stdout,
+            },
+            {
+                "code": "ComponentStatus/StdErr/succeeded",
+                "level": "Info",
+                "displayStatus": "Provisioning succeeded",
+                "message": result.stderr,
+            },
+        ]
+    }
+    op = start_compute_operation(
+        backend, req, "virtualMachines.runCommand", vm.location, ends_at=ends, output=output
+    )
+    return Reply(202, None, async_headers(op, req.base_url, location=True))
+
+
+def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
+    """PUT: creating a VM needs `storageProfile.imageReference.id` naming a ready managed image
+    or gallery image version; an existing VM only takes tag and size changes."""
+    name = req.params["name"]
+    scope = req.scope
+    now = backend.now()
+    body = req.json_object()
+    existing = backend.find(backend.vms, scope.vm_id(name))
+    if existing is not None:
+        _deleting_guard(existing, now, "update")
+        existing.tags = tags_of(body) if "tags" in body else existing.tags
+        size = get_path(body, "properties.hardwareProfile.vmSize")
+        if isinstance(size, str):
+            existing.vm_size = size
+        op = start_compute_operation(
+            backend, req, "virtualMachines.createOrUpdate", existing.location, ends_at=now
+        )
+        return Reply(200, existing.to_resource(now), async_headers(op, req.base_url, location=False))
+    location = require_str(body, "location", "parameters")
+    image_id = require_str(body, "properties.storageProfile.imageReference.id", "parameters")
+    source = _image_source(backend, image_id, now)
+    security = get_path(body, "properties.securityProfile.securityType") or source.get(
+        "security_type", "Standard"
+    )
+    nics = get_path(body, "properties.networkProfile.networkInterfaces") or []
+    vm = VirtualMachine(
+        scope=scope,
+        name=name,
+        location=location,
+        os_type=source["os_type"],
+        vm_size=get_path(body, "properties.hardwareProfile.vmSize") or "Standard_D2s_v5",
+        os_disk_size_gb=source["os_disk_size_gb"],
+        data_disks=source["data_disks"],
+        hyper_v_generation=source["hyper_v_generation"],
+        security_type=enum_value(
+            str(security), SECURITY_TYPES, "parameters.properties.securityProfile.securityType"
+        ),
+        tags=tags_of(body),
+        lifecycle=backend.lifecycle(backend.timing.vm_create, now),
+        image_reference={"id": image_id},
+        network_interfaces=[n.get("id", "") for n in nics if isinstance(n, dict)],
+        admin_username=get_path(body, "properties.osProfile.adminUsername") or "azureuser",
+    )
+    backend.vms[vm.id.lower()] = vm
+
+    def resolve(at: datetime) -> Outcome:
+        return (
+            Outcome(IN_PROGRESS)
+            if at < vm.lifecycle.ready_at
+            else Outcome("Succeeded", vm.lifecycle.ready_at)
+        )
+
+    op = start_compute_operation(backend, req, "virtualMachines.createOrUpdate", location, resolver=resolve)
+    return Reply(201, vm.to_resource(now), async_headers(op, req.base_url, location=False, notification=True))
+
+
+def _image_source(backend: Backend, image_id: str, now: datetime) -> dict[str, Any]:
+    target = "parameters.properties.storageProfile.imageReference.id"
+    parsed = parse_id(image_id, target)
+    if parsed.kind == "images":
+        image = backend.find(backend.images, image_id)
+        if image is None:
+            raise ResourceNotFoundError(
+                f"The Image '{image_id}' cannot be found in '{parsed.scope.resource_group}' resource group.",
+                target=target,
+            )
+        if image.lifecycle.provisioning_state(now) != "Succeeded":
+            raise OperationNotAllowedError(
+                f"Image '{image_id}' is not ready to be used (provisioningState "
+                f"{image.lifecycle.provisioning_state(now)}).",
+                target=target,
+            )
+        return {
+            "os_type": image.os_type,
+            "os_disk_size_gb": image.os_disk_size_gb,
+            "data_disks": list(image.data_disks),
+            "hyper_v_generation": image.hyper_v_generation,
+        }
+    if parsed.kind == "versions":
+        version = backend.find(backend.versions, image_id)
+        if version is None:
+            raise ResourceNotFoundError(
+                f"The gallery image version '{image_id}' was not found.", target=target
+            )
+        state = version.provisioning_state(now)
+        if state != "Succeeded":
+            raise OperationNotAllowedError(
+                f"Gallery image version '{image_id}' is not ready to be used (provisioningState {state}).",
+                target=target,
+            )
+        definition = backend.find(
+            backend.definitions, parsed.scope.definition_id(parsed.gallery, parsed.definition)
+        )
+        if definition is None:
+            raise ResourceNotFoundError(
+                f"The gallery image '{parsed.definition}' was not found.", target=target
+            )
+        security = definition.security_type
+        vm_security = (
+            "TrustedLaunch"
+            if security.startswith("TrustedLaunch")
+            else ("ConfidentialVM" if security.startswith("ConfidentialVM") else "Standard")
+        )
+        return {
+            "os_type": definition.os_type,
+            "os_disk_size_gb": version.os_disk_size_gb,
+            "data_disks": list(version.data_disks),
+            "hyper_v_generation": definition.hyper_v_generation,
+            "security_type": vm_security,
+        }
+    raise InvalidParameterError(
+        f"Image reference '{image_id}' must be a managed image or gallery image version id.", target=target
+    )

@@ -1,0 +1,39 @@
+"""Azure Compute Gallery (`Microsoft.Compute/galleries`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from armsim.ids import Scope
+from armsim.models.lifecycle import Lifecycle
+
+
+@dataclass
+class Gallery:
+    scope: Scope
+    name: str
+    location: str
+    description: str | None
+    lifecycle: Lifecycle
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.scope.gallery_id(self.name)
+
+    def to_resource(self, now: datetime) -> dict[str, Any]:
+        properties: dict[str, Any] = {}
+        if self.description is not None:
+            properties["description"] = self.description
+        properties["identifier"] = {"uniqueName": f"{self.scope.subscription}-{self.name.upper()}"}
+        properties["provisioningState"] = self.lifecycle.provisioning_state(now)
+        return {
+            "name": self.name,
+            "id": self.id,
+            "type": "Microsoft.Compute/galleries",
+            "location": self.location,
+            "tags": dict(self.tags),
+            "properties": properties,
+        }

@@ -1,0 +1,262 @@
+"""Virtual machine: power state machine, generalization and the guest's deprovisioning state.
+
+Power states settle lazily: an action records a `PowerTransition` (e.g. running -> deallocating
+-> deallocated over 40 s) and `power_state(now)` reads it. Guest state covers what the image
+pipeline relies on: Linux `waagent -deprovision+user`, Windows sysprep and the ImageState the
+guest reports in the registry while sysprep runs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from armsim.clock import iso
+from armsim.ids import Scope
+from armsim.models.lifecycle import Lifecycle
+
+RUNNING = "running"
+STOPPED = "stopped"
+DEALLOCATED = "deallocated"
+SETTLED_STATES = (RUNNING, STOPPED, DEALLOCATED)
+OS_TYPES = ("Linux", "Windows")
+HYPER_V_GENERATIONS = ("V1", "V2")
+SECURITY_TYPES = ("Standard", "TrustedLaunch", "ConfidentialVM")
+
+IMAGE_STATE_COMPLETE = "IMAGE_STATE_COMPLETE"
+IMAGE_STATE_UNDEPLOYABLE = "IMAGE_STATE_UNDEPLOYABLE"
+IMAGE_STATE_RESEAL = "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
+
+_DISPLAY = {
+    "running": "VM running",
+    "stopped": "VM stopped",
+    "deallocated": "VM deallocated",
+    "starting": "VM starting",
+    "stopping": "VM stopping",
+    "deallocating": "VM deallocating",
+}
+
+
+@dataclass
+class DataDisk:
+    lun: int
+    size_gb: int
+
+
+@dataclass
+class PowerTransition:
+    via: str  # state reported while the transition runs, e.g. "deallocating"
+    target: str
+    ends_at: datetime
+
+
+@dataclass
+class Sysprep:
+    started_at: datetime
+    ends_at: datetime
+    shutdown: bool
+
+
+@dataclass
+class VirtualMachine:
+    scope: Scope
+    name: str
+    location: str
+    os_type: str
+    vm_size: str
+    os_disk_size_gb: int
+    data_disks: list[DataDisk]
+    hyper_v_generation: str
+    security_type: str
+    tags: dict[str, str]
+    lifecycle: Lifecycle
+    power: str = RUNNING
+    generalized: bool = False
+    transition: PowerTransition | None = None
+    image_reference: dict[str, Any] | None = None
+    network_interfaces: list[str] = field(default_factory=list)
+    admin_username: str = "azureuser"
+    vm_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    linux_deprovisioned: bool = False
+    sysprep: Sysprep | None = None
+    run_command_busy_until: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return self.scope.vm_id(self.name)
+
+    # --- power state machine -------------------------------------------------------------
+    def settle(self, now: datetime) -> None:
+        if self.transition is not None and now >= self.transition.ends_at:
+            self.power = self.transition.target
+            self.transition = None
+        sysprep = self.sysprep
+        shut_down = sysprep is not None and sysprep.shutdown and now >= sysprep.ends_at
+        if shut_down and self.power == RUNNING and self.transition is None:
+            self.power = STOPPED
+
+    def power_state(self, now: datetime) -> str:
+        self.settle(now)
+        if self.transition is not None:
+            return self.transition.via
+        return self.power
+
+    def begin_transition(self, via: str, target: str, ends_at: datetime, now: datetime) -> None:
+        self.settle(now)
+        self.transition = PowerTransition(via, target, ends_at)
+
+    def provisioning_state(self, now: datetime) -> str:
+        state = self.lifecycle.provisioning_state(now)
+        if state == "Succeeded" and self.power_state(now) in ("starting", "stopping", "deallocating"):
+            return "Updating"
+        return state
+
+    # --- guest -----------------------------------------------------------------------------
+    def image_state(self, now: datetime) -> str:
+        """What `HKLM:\\...\\Setup\\State` ImageState reads in the guest right now."""
+        if self.sysprep is None:
+            return IMAGE_STATE_COMPLETE
+        if now < self.sysprep.ends_at:
+            return IMAGE_STATE_UNDEPLOYABLE
+        return IMAGE_STATE_RESEAL
+
+    def guest_deprovisioned(self, now: datetime) -> bool:
+        if self.os_type == "Linux":
+            return self.linux_deprovisioned
+        return self.sysprep is not None and now >= self.sysprep.ends_at
+
+    # --- rendering -------------------------------------------------------------------------
+    def disk_id(self, disk_name: str) -> str:
+        return (
+            f"/subscriptions/{self.scope.subscription}/resourceGroups/{self.scope.resource_group}"
+            f"/providers/Microsoft.Compute/disks/{disk_name}"
+        )
+
+    def os_disk_name(self) -> str:
+        return f"{self.name}_OsDisk_1_{self.vm_id.replace('-', '')}"
+
+    def to_resource(self, now: datetime, expand_instance_view: bool = False) -> dict[str, Any]:
+        storage: dict[str, Any] = {
+            "osDisk": {
+                "osType": self.os_type,
+                "name": self.os_disk_name(),
+                "createOption": "FromImage",
+                "caching": "ReadWrite",
+                "managedDisk": {"storageAccountType": "Premium_LRS", "id": self.disk_id(self.os_disk_name())},
+                "deleteOption": "Detach",
+                "diskSizeGB": self.os_disk_size_gb,
+            },
+            "dataDisks": [
+                {
+                    "lun": disk.lun,
+                    "name": f"{self.name}_DataDisk_{disk.lun}",
+                    "createOption": "Empty",
+                    "caching": "None",
+                    "managedDisk": {
+                        "storageAccountType": "Premium_LRS",
+                        "id": self.disk_id(f"{self.name}_DataDisk_{disk.lun}"),
+                    },
+                    "deleteOption": "Detach",
+                    "diskSizeGB": disk.size_gb,
+                    "toBeDetached": False,
+                }
+                for disk in self.data_disks
+            ],
+        }
+        if self.image_reference is not None:
+            storage = {"imageReference": self.image_reference, **storage}
+        os_config_key = "linuxConfiguration" if self.os_type == "Linux" else "windowsConfiguration"
+        properties: dict[str, Any] = {
+            "vmId": self.vm_id,
+            "hardwareProfile": {"vmSize": self.vm_size},
+            "storageProfile": storage,
+            "osProfile": {
+                "computerName": self.name[:15],
+                "adminUsername": self.admin_username,
+                os_config_key: {"provisionVMAgent": True},
+                "secrets": [],
+            },
+            "networkProfile": {"networkInterfaces": [{"id": nic} for nic in self.network_interfaces]},
+            "provisioningState": self.provisioning_state(now),
+            "timeCreated": iso(self.lifecycle.created_at),
+        }
+        if self.security_type != "Standard":
+            properties["securityProfile"] = {
+                "securityType": self.security_type,
+                "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True},
+            }
+        if expand_instance_view:
+            properties["instanceView"] = self.instance_view(now)
+        return {
+            "name": self.name,
+            "id": self.id,
+            "type": "Microsoft.Compute/virtualMachines",
+            "location": self.location,
+            "tags": dict(self.tags),
+            "properties": properties,
+        }
+
+    def instance_view(self, now: datetime) -> dict[str, Any]:
+        power = self.power_state(now)
+        provisioning = self.provisioning_state(now)
+        statuses: list[dict[str, Any]] = [
+            {
+                "code": f"ProvisioningState/{provisioning.lower()}",
+                "level": "Info",
+                "displayStatus": f"Provisioning {provisioning.lower()}",
+                "time": iso(self.lifecycle.ready_at),
+            }
+        ]
+        if self.generalized:
+            statuses.append(
+                {"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"}
+            )
+        statuses.append({"code": f"PowerState/{power}", "level": "Info", "displayStatus": _DISPLAY[power]})
+        agent_ready = power == RUNNING and not self.guest_deprovisioned(now)
+        view: dict[str, Any] = {
+            "computerName": self.name[:15],
+            "osName": "Windows Server 2022 Datacenter" if self.os_type == "Windows" else "ubuntu",
+            "osVersion": "10.0.20348" if self.os_type == "Windows" else "22.04",
+            "vmAgent": {
+                "vmAgentVersion": "2.7.41491.1102" if agent_ready else "Unknown",
+                "statuses": [
+                    {
+                        "code": "ProvisioningState/succeeded"
+                        if agent_ready
+                        else "ProvisioningState/Unavailable",
+                        "level": "Info" if agent_ready else "Warning",
+                        "displayStatus": "Ready" if agent_ready else "Not Ready",
+                        "message": self._agent_message(now, agent_ready),
+                        "time": iso(now),
+                    }
+                ],
+            },
+            "disks": [
+                {
+                    "name": name,
+                    "statuses": [
+                        {
+                            "code": "ProvisioningState/succeeded",
+                            "level": "Info",
+                            "displayStatus": "Provisioning succeeded",
+                            "time": iso(self.lifecycle.ready_at),
+                        }
+                    ],
+                }
+                for name in [self.os_disk_name()] + [f"{self.name}_DataDisk_{d.lun}" for d in self.data_disks]
+            ],
+            "hyperVGeneration": self.hyper_v_generation,
+            "statuses": statuses,
+        }
+        return view
+
+    def _agent_message(self, now: datetime, agent_ready: bool) -> str:
+        if agent_ready and self.os_type == "Windows" and self.sysprep is not None:
+            # The guest agent keeps reporting while sysprep /quit runs; its message carries the
+            # image state the guest writes to the registry, the only place ARM surfaces it.
+            return f"GuestAgent is running and processing the extensions. ImageState: {self.image_state(now)}"
+        if agent_ready:
+            return "GuestAgent is running and processing the extensions."
+        return "VM status blob is found but not yet populated."

@@ -1,0 +1,123 @@
+"""In-process armsim for test suites and benchmarks.
+
+    with running_armsim() as sim:                      # virtual clock by default
+        vm_id = sim.seed_vm(name="build-01", os_type="Linux")
+        client = compute_client(SUB, sim.endpoint, transport=VirtualTimeTransport(sim.clock))
+        client.virtual_machines.begin_deallocate("rg", "build-01").result()   # milliseconds
+
+`VirtualTimeTransport` makes azure-core's LRO poller and retry policy advance the virtual clock
+instead of sleeping, so the SDK's own blocking poller completes hour-long operations at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from azure.core.pipeline.transport import RequestsTransport
+
+from armsim.backend import DEFAULT_TOKEN, Backend
+from armsim.clock import Clock, VirtualClock
+from armsim.errors import ConfigError
+from armsim.faults import parse_fault
+from armsim.request_log import LogEntry
+from armsim.seeding import seed_vm
+from armsim.server import ThreadedServer
+
+DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+DEFAULT_RESOURCE_GROUP = "rg-imagefactory"
+
+
+class VirtualTimeTransport(RequestsTransport):  # type: ignore[misc]
+    """A requests transport whose `sleep` advances a VirtualClock instead of blocking."""
+
+    def __init__(self, clock: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not hasattr(clock, "advance"):
+            raise ConfigError(
+                "VirtualTimeTransport: clock must be a VirtualClock (it needs advance(seconds))"
+            )
+        self.clock = clock
+        self.slept: list[float] = []
+
+    def sleep(self, duration: float) -> None:
+        self.slept.append(duration)
+        self.clock.advance(duration)
+
+
+class ArmsimHandle:
+    """A running armsim: its endpoint, its clock and an admin facade equal to the /_armsim/ API."""
+
+    def __init__(self, backend: Backend, server: ThreadedServer) -> None:
+        self.backend = backend
+        self._server = server
+
+    @property
+    def endpoint(self) -> str:
+        return self._server.endpoint
+
+    @property
+    def clock(self) -> Clock:
+        return self.backend.clock
+
+    def seed_vm(
+        self,
+        name: str,
+        *,
+        subscription: str = DEFAULT_SUBSCRIPTION,
+        resource_group: str = DEFAULT_RESOURCE_GROUP,
+        **spec: Any,
+    ) -> str:
+        """Seed a VM (see armsim.seeding.SEED_FIELDS) and return its resource id."""
+        vm = seed_vm(
+            self.backend,
+            {"subscription": subscription, "resource_group": resource_group, "name": name, **spec},
+        )
+        return vm.id
+
+    def set_fault(self, operation: str, **fields: Any) -> None:
+        self.backend.faults.add(parse_fault({"operation": operation, **fields}))
+
+    def clear_faults(self) -> None:
+        self.backend.faults.clear()
+
+    def set_timings(self, **timings: Any) -> None:
+        with self.backend.lock:
+            self.backend.timing.update(timings)
+
+    def set_throttling(self, **config: Any) -> None:
+        self.backend.throttler.configure(config)
+
+    def requests(self, since: int = 0) -> list[LogEntry]:
+        return self.backend.log.entries(since)
+
+    def reset(self) -> None:
+        self.backend.reset()
+
+    def advance(self, seconds: float) -> None:
+        advance = getattr(self.backend.clock, "advance", None)
+        if advance is None:
+            raise ConfigError("advance: armsim runs on a real or scaled clock, which cannot be moved")
+        advance(seconds)
+
+
+@contextmanager
+def running_armsim(
+    clock: Clock | None = None,
+    *,
+    token: str = DEFAULT_TOKEN,
+    throttling: bool = True,
+    timings: dict[str, Any] | None = None,
+    port: int = 0,
+) -> Iterator[ArmsimHandle]:
+    """Start armsim on 127.0.0.1 (free port by default) for the duration of the block."""
+    backend = Backend(
+        clock if clock is not None else VirtualClock(), token=token, throttling=throttling, timings=timings
+    )
+    server = ThreadedServer(backend, port=port)
+    server.start()
+    try:
+        yield ArmsimHandle(backend, server)
+    finally:
+        server.stop()

@@ -1,0 +1,89 @@
+"""How long simulated operations take, in simulated seconds.
+
+Defaults come from recorded real traffic (see notes/arm-compute.md, "Durations seen in recorded
+real traffic"): deallocate 36-47 s, powerOff/start 10-30 s, runCommand ~60 s, gallery and
+definition ~30 s, a one-region version of a 200 GB disk ~12 min, version update ~3 min, version
+delete ~2 min. Poll intervals (Retry-After) match the spacing of the recorded polls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from armsim.errors import ConfigError
+
+STORAGE_FACTORS: dict[str, float] = {
+    "standard_lrs": 1.0,
+    "standard_zrs": 1.25,
+    "premium_lrs": 1.4,
+    "premiumv2_lrs": 1.4,
+}
+
+
+@dataclass
+class TimingModel:
+    vm_create: float = 90.0
+    deallocate: float = 40.0
+    power_off: float = 15.0
+    start: float = 20.0
+    vm_delete: float = 10.0
+    run_command: float = 40.0
+    sysprep: float = 300.0
+    image_capture: float = 60.0
+    image_delete: float = 30.0
+    gallery_create: float = 30.0
+    gallery_delete: float = 30.0
+    definition_create: float = 30.0
+    definition_delete: float = 30.0
+    version_delete: float = 90.0
+    version_update_min: float = 60.0
+    # Replication of one region: base + per-GB cost, scaled by storage SKU and replica count.
+    replication_base: float = 120.0
+    replication_seconds_per_gb: float = 2.0
+    replication_extra_replica_factor: float = 0.1
+    shallow_factor: float = 0.05
+    storage_factors: dict[str, float] = field(default_factory=lambda: dict(STORAGE_FACTORS))
+    # Retry-After (simulated seconds) on 202s and in-progress operation polls.
+    retry_after_compute: float = 30.0
+    retry_after_gallery: float = 30.0
+    retry_after_version: float = 60.0
+
+    def replication_seconds(
+        self, size_gb: float, replica_count: int, storage_account_type: str, shallow: bool
+    ) -> float:
+        """Time to replicate one region. Shallow replication copies nothing, so it is nearly free."""
+        sku = STORAGE_FACTORS.get(storage_account_type.lower(), 1.0)
+        sku = self.storage_factors.get(storage_account_type.lower(), sku)
+        copy = size_gb * self.replication_seconds_per_gb * sku
+        copy *= 1.0 + self.replication_extra_replica_factor * max(0, replica_count - 1)
+        seconds = self.replication_base + copy
+        return seconds * self.shallow_factor if shallow else seconds
+
+    def update(self, values: dict[str, Any]) -> None:
+        """Apply admin overrides; unknown names and non-positive numbers are refused by name."""
+        known = {f.name: f for f in dataclasses.fields(self)}
+        for name, value in values.items():
+            if name not in known:
+                raise ConfigError(f"timings.{name}: unknown timing; known: {', '.join(sorted(known))}")
+            if name == "storage_factors":
+                if not isinstance(value, dict):
+                    raise ConfigError("timings.storage_factors: must be an object of SKU -> factor")
+                for sku, factor in value.items():
+                    self.storage_factors[str(sku).lower()] = _non_negative(f"storage_factors.{sku}", factor)
+                continue
+            setattr(self, name, _non_negative(name, value))
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _non_negative(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"timings.{name}: must be a number of simulated seconds, got {value!r}")
+    number = float(value)
+    if number < 0 or math.isnan(number) or math.isinf(number):
+        raise ConfigError(f"timings.{name}: must be a finite number >= 0, got {value!r}")
+    return number
