@@ -1,0 +1,24 @@
+"""Publishing activity: result and region-ready messages on a storage queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activities.registry import activity
+from imagefactory.gateway.outcome import run_step
+from imagefactory.publishing import publish_message
+from imagefactory.settings import get_settings
+
+
+@activity
+def publish_queue_message(payload: dict[str, Any]) -> dict[str, Any]:
+    """Sends `payload["message"]` to `payload["queue"]` with the configured storage connection."""
+    settings = get_settings()
+    return run_step(
+        lambda: publish_message(
+            payload["message"],
+            queue=payload["queue"],
+            connection_string=settings.queue_connection_string(),
+            connection_setting=settings.queue_connection_setting,
+        ).model_dump(mode="json")
+    )

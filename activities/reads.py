@@ -1,0 +1,78 @@
+"""Read activities: one GET each, returning facts. The orchestrator polls through these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activities.common import dump, gateway
+from activities.registry import activity
+from imagefactory.gateway.outcome import run_step
+from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
+from imagefactory.plan import TargetState
+from imagefactory.request import BuildRequest, GalleryTarget
+from imagefactory.settings import get_settings
+
+
+@activity
+def load_pipeline_settings(payload: Any) -> dict[str, Any]:
+    """The settings, recorded in history so replays see the values the build started with."""
+    return get_settings().model_dump(mode="json")
+
+
+@activity
+def read_vm(payload: dict[str, Any]) -> dict[str, Any]:
+    vm = VmId.parse(payload["vm_id"])
+    return run_step(lambda: dump(gateway(vm.subscription_id).get_vm(vm)))
+
+
+@activity
+def read_target(payload: dict[str, Any]) -> dict[str, Any]:
+    """Everything the plan needs to know about the target, read-only."""
+    request = BuildRequest.model_validate(payload["request"])
+    source = request.source_vm
+
+    def read() -> Any:
+        target = request.target
+        if isinstance(target, GalleryTarget):
+            gallery_id = target.gallery_id(source)
+            definition_id = target.definition_id(source)
+            client = gateway(gallery_id.subscription_id)
+            gallery = client.get_gallery(gallery_id)
+            definition = client.get_definition(definition_id) if gallery is not None else None
+            versions = client.list_versions(definition_id) if definition is not None else []
+            return dump(TargetState(gallery=gallery, definition=definition, versions=versions))
+        image_id = target.image_id(source)
+        return dump(TargetState(image=gateway(image_id.subscription_id).get_image(image_id)))
+
+    return run_step(read)
+
+
+@activity
+def read_gallery(payload: dict[str, Any]) -> dict[str, Any]:
+    gallery = GalleryId.parse(payload["gallery_id"])
+    return run_step(lambda: dump(gateway(gallery.subscription_id).get_gallery(gallery)))
+
+
+@activity
+def read_definition(payload: dict[str, Any]) -> dict[str, Any]:
+    definition = DefinitionId.parse(payload["definition_id"])
+    return run_step(lambda: dump(gateway(definition.subscription_id).get_definition(definition)))
+
+
+@activity
+def read_version(payload: dict[str, Any]) -> dict[str, Any]:
+    version = VersionId.parse(payload["version_id"])
+    return run_step(lambda: dump(gateway(version.subscription_id).get_version(version)))
+
+
+@activity
+def read_image(payload: dict[str, Any]) -> dict[str, Any]:
+    image = ImageId.parse(payload["image_id"])
+    return run_step(lambda: dump(gateway(image.subscription_id).get_image(image)))
+
+
+@activity
+def read_run_command(payload: dict[str, Any]) -> dict[str, Any]:
+    """One read of a run command's operation URL: done or not yet, never a wait."""
+    vm = VmId.parse(payload["vm_id"])
+    return run_step(lambda: dump(gateway(vm.subscription_id).read_run_command(payload["operation_url"])))

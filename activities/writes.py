@@ -1,0 +1,90 @@
+"""Write activities: each reads first, then starts at most one operation and returns at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from activities.common import dump, gateway
+from activities.registry import activity
+from imagefactory.gateway.outcome import run_step
+from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
+
+
+@activity
+def start_run_command(payload: dict[str, Any]) -> dict[str, Any]:
+    vm = VmId.parse(payload["vm_id"])
+    return run_step(
+        lambda: dump(
+            gateway(vm.subscription_id).start_run_command(vm, payload["command_id"], list(payload["script"]))
+        )
+    )
+
+
+@activity
+def start_deallocate(payload: dict[str, Any]) -> dict[str, Any]:
+    vm = VmId.parse(payload["vm_id"])
+    return run_step(lambda: dump(gateway(vm.subscription_id).start_deallocate(vm)))
+
+
+@activity
+def generalize_vm(payload: dict[str, Any]) -> dict[str, Any]:
+    vm = VmId.parse(payload["vm_id"])
+    return run_step(lambda: dump(gateway(vm.subscription_id).generalize(vm)))
+
+
+@activity
+def start_delete_vm(payload: dict[str, Any]) -> dict[str, Any]:
+    vm = VmId.parse(payload["vm_id"])
+    return run_step(lambda: dump(gateway(vm.subscription_id).start_delete_vm(vm)))
+
+
+@activity
+def start_vm(payload: dict[str, Any]) -> dict[str, Any]:
+    vm = VmId.parse(payload["vm_id"])
+    return run_step(lambda: dump(gateway(vm.subscription_id).start_vm(vm)))
+
+
+@activity
+def start_create_gallery(payload: dict[str, Any]) -> dict[str, Any]:
+    gallery = GalleryId.parse(payload["gallery_id"])
+    return run_step(
+        lambda: dump(gateway(gallery.subscription_id).start_create_gallery(gallery, payload["body"]))
+    )
+
+
+@activity
+def start_create_definition(payload: dict[str, Any]) -> dict[str, Any]:
+    definition = DefinitionId.parse(payload["definition_id"])
+    return run_step(
+        lambda: dump(gateway(definition.subscription_id).start_create_definition(definition, payload["body"]))
+    )
+
+
+@activity
+def start_create_version(payload: dict[str, Any]) -> dict[str, Any]:
+    version = VersionId.parse(payload["version_id"])
+    return run_step(
+        lambda: dump(
+            gateway(version.subscription_id).start_create_version(
+                version, payload["body"], payload["source_id"]
+            )
+        )
+    )
+
+
+@activity
+def start_update_version(payload: dict[str, Any]) -> dict[str, Any]:
+    version = VersionId.parse(payload["version_id"])
+    return run_step(
+        lambda: dump(gateway(version.subscription_id).start_update_version(version, payload["body"]))
+    )
+
+
+@activity
+def start_create_image(payload: dict[str, Any]) -> dict[str, Any]:
+    image = ImageId.parse(payload["image_id"])
+    return run_step(
+        lambda: dump(
+            gateway(image.subscription_id).start_create_image(image, payload["body"], payload["source_vm_id"])
+        )
+    )
