@@ -1,0 +1,97 @@
+"""`python -m armsim`: serve the simulator until SIGINT/SIGTERM.
+
+The first stdout line is exactly `armsim listening on http://127.0.0.1:PORT`, so a parent process
+can read the port it was given with `--port 0`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from armsim.backend import DEFAULT_TOKEN, Backend
+from armsim.clock import Clock, RealClock, ScaledClock, VirtualClock
+from armsim.errors import ConfigError
+from armsim.seeding import seed_vm
+from armsim.server import ThreadedServer
+
+
+def _origin(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        origin = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise ConfigError(f"--origin: must be an ISO 8601 timestamp, got {text!r}") from err
+    if origin.tzinfo is None:
+        raise ConfigError("--origin: must carry a UTC offset, e.g. 2026-01-01T00:00:00+00:00")
+    return origin
+
+
+def build_clock(mode: str, scale: float, origin: datetime | None) -> Clock:
+    if mode == "real":
+        return RealClock()
+    if mode == "scaled":
+        return ScaledClock(scale, origin)
+    return VirtualClock(origin)
+
+
+def load_seed(backend: Backend, path: Path) -> int:
+    """Seed file: `{"vms": [ {seed fields...}, ... ]}` or a bare list of VM specs."""
+    try:
+        data: Any = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"--seed: cannot read JSON from {path}: {err}") from err
+    vms = data.get("vms", []) if isinstance(data, dict) else data
+    if not isinstance(vms, list):
+        raise ConfigError("--seed: expected {'vms': [...]} or a list of VM specs")
+    for spec in vms:
+        seed_vm(backend, spec)
+    return len(vms)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m armsim", description="Local ARM Compute API simulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--clock", choices=("real", "scaled", "virtual"), default="real")
+    parser.add_argument("--scale", type=float, default=1200.0, help="sim seconds per wall second")
+    parser.add_argument("--origin", default=None, help="simulated start time, ISO 8601 with offset")
+    parser.add_argument("--seed", type=Path, default=None, help="JSON file of VMs to seed")
+    parser.add_argument("--token", default=DEFAULT_TOKEN, help="bearer token accepted from clients")
+    parser.add_argument("--no-throttling", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        clock = build_clock(args.clock, args.scale, _origin(args.origin))
+        backend = Backend(clock, token=args.token, throttling=not args.no_throttling)
+        if args.seed is not None:
+            load_seed(backend, args.seed)
+    except (ConfigError, ValueError) as err:
+        print(f"armsim: {err}", file=sys.stderr)
+        return 2
+    server = ThreadedServer(backend, host=args.host, port=args.port)
+    server.start()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"armsim listening on {server.endpoint}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
