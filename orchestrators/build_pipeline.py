@@ -308,8 +308,9 @@ def _mirror_regions(build: _Build, watch_json: dict[str, Any]) -> None:
         current = build.regions.get(item["name"])
         if current is None:
             continue
-        build.regions[item["name"]] = current.model_copy(
-            update={
+        build.regions[item["name"]] = RegionResult.model_validate(
+            {
+                **current.model_dump(),
                 "state": item["state"],
                 "progress": item["progress"],
                 "ready_at": item["ready_at"],
