@@ -214,7 +214,8 @@ class VirtualMachine:
                 {"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"}
             )
         statuses.append({"code": f"PowerState/{power}", "level": "Info", "displayStatus": _DISPLAY[power]})
-        agent_ready = power == RUNNING and not self.guest_deprovisioned(now)
+        # waagent -deprovision stops the Linux agent; the Windows agent keeps reporting through sysprep /quit.
+        agent_ready = power == RUNNING and not self.linux_deprovisioned
         view: dict[str, Any] = {
             "computerName": self.name[:15],
             "osName": "Windows Server 2022 Datacenter" if self.os_type == "Windows" else "ubuntu",

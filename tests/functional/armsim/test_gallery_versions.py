@@ -162,8 +162,8 @@ def test_specialized_vm_cannot_become_a_generalized_version(
     assert err.value.status_code == 400
     assert err.value.error.code == "BadRequest"
     assert err.value.error.message == (
-        f"The resource with id '{vm_id}' has a different OS state ['Specialized'] than the parent gallery image "
-        "OS state ['Generalized']."
+        f"The resource with id '{vm_id}' has a different OS state ['Specialized'] "
+        "than the parent gallery image OS state ['Generalized']."
     )
 
 

@@ -1,0 +1,165 @@
+"""Managed images, VM creation from images, and run commands inside the simulated guest."""
+
+from __future__ import annotations
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceExistsError
+from azure.mgmt.compute import ComputeManagementClient
+
+from armsim.testing import ArmsimHandle
+from tests.functional.armsim.conftest import (
+    LOCATION,
+    RG,
+    SUB,
+    generalized_vm,
+    make_gallery,
+    seed,
+    version_body,
+)
+
+pytestmark = pytest.mark.timeout(30)
+
+READ_IMAGE_STATE = [
+    "(Get-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Setup\\State').ImageState"
+]
+SYSPREP_QUIT = ["& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /oobe /generalize /quit /mode:vm"]
+
+
+def run(client: ComputeManagementClient, command: str, script: list[str], vm: str = "build-vm") -> str:
+    result = client.virtual_machines.begin_run_command(
+        RG, vm, {"commandId": command, "script": script}
+    ).result()
+    stdout = [v for v in result.value if v.code == "ComponentStatus/StdOut/succeeded"]
+    return str(stdout[0].message)
+
+
+def test_managed_image_from_generalized_vm_carries_its_data_disks(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    vm_id = generalized_vm(sim, data_disks=[{"lun": 1, "size_gb": 32}], hyper_v_generation="V1")
+    image = client.images.begin_create_or_update(
+        RG, "img", {"location": LOCATION, "properties": {"sourceVirtualMachine": {"id": vm_id}}}
+    ).result()
+    assert image.properties.provisioning_state == "Succeeded"
+    assert image.properties.source_virtual_machine.id == vm_id
+    assert image.properties.storage_profile.os_disk.os_state == "Generalized"
+    assert [(d.lun, d.disk_size_gb) for d in image.properties.storage_profile.data_disks] == [(1, 32)]
+    assert image.properties.hyper_v_generation == "V1"
+    assert [i.name for i in client.images.list_by_resource_group(RG)] == ["img"]
+    client.images.begin_delete(RG, "img").result()
+    assert list(client.images.list_by_resource_group(RG)) == []
+
+
+def test_managed_image_requires_a_generalized_vm(sim: ArmsimHandle, client: ComputeManagementClient):
+    vm_id = seed(sim, power_state="deallocated")
+    with pytest.raises(ResourceExistsError) as err:
+        client.images.begin_create_or_update(
+            RG, "img", {"location": LOCATION, "properties": {"sourceVirtualMachine": {"id": vm_id}}}
+        )
+    assert err.value.error.code == "OperationNotAllowed"
+    assert err.value.error.message == (
+        "The operation 'Create Image' requires the Virtual Machine 'build-vm' to be Generalized."
+    )
+
+
+def test_version_from_managed_image(sim: ArmsimHandle, client: ComputeManagementClient):
+    vm_id = generalized_vm(sim, data_disks=[{"lun": 0, "size_gb": 16}])
+    image_id = (
+        client.images.begin_create_or_update(
+            RG, "img", {"location": LOCATION, "properties": {"sourceVirtualMachine": {"id": vm_id}}}
+        )
+        .result()
+        .id
+    )
+    make_gallery(client)
+    version = client.gallery_image_versions.begin_create_or_update(
+        RG, "gal", "app", "1.0.0", version_body(image_id)
+    ).result()
+    assert version.properties.storage_profile.source.id == image_id
+    assert [d.lun for d in version.properties.storage_profile.data_disk_images] == [0]
+
+
+def test_vm_created_from_a_version_runs_and_is_specialized(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    vm_id = generalized_vm(sim, os_disk_size_gb=48)
+    make_gallery(client)
+    version = client.gallery_image_versions.begin_create_or_update(
+        RG, "gal", "app", "1.0.0", version_body(vm_id)
+    ).result()
+    body = {
+        "location": LOCATION,
+        "properties": {
+            "hardwareProfile": {"vmSize": "Standard_D4s_v5"},
+            "storageProfile": {"imageReference": {"id": version.id}},
+            "osProfile": {"computerName": "verify", "adminUsername": "ops"},
+            "networkProfile": {"networkInterfaces": [{"id": f"/subscriptions/x/resourceGroups/{RG}/nic"}]},
+        },
+    }
+    created = client.virtual_machines.begin_create_or_update(RG, "verify-vm", body).result()
+    assert created.properties.provisioning_state == "Succeeded"
+    assert created.properties.storage_profile.os_disk.disk_size_gb == 48
+    codes = [s.code for s in client.virtual_machines.instance_view(RG, "verify-vm").statuses]
+    assert codes == ["ProvisioningState/succeeded", "PowerState/running"]
+
+
+def test_vm_create_needs_an_existing_image(sim: ArmsimHandle, client: ComputeManagementClient):
+    image_id = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/images/nothing-here"
+    body = {"location": LOCATION, "properties": {"storageProfile": {"imageReference": {"id": image_id}}}}
+    with pytest.raises(HttpResponseError) as err:
+        client.virtual_machines.begin_create_or_update(RG, "verify-vm", body)
+    assert err.value.status_code == 404
+    assert "nothing-here" in err.value.message
+
+
+def test_linux_deprovision_then_generalize(sim: ArmsimHandle, client: ComputeManagementClient):
+    seed(sim)
+    out = run(client, "RunShellScript", ["sudo waagent -deprovision+user -force"])
+    assert "waagent service will be stopped" in out
+    assert sim.backend.vms[next(iter(sim.backend.vms))].linux_deprovisioned
+    client.virtual_machines.begin_deallocate(RG, "build-vm").result()
+    client.virtual_machines.generalize(RG, "build-vm")
+
+
+def test_windows_sysprep_quit_keeps_running_and_image_state_moves(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    seed(sim, os_type="Windows")
+    assert run(client, "RunPowerShellScript", READ_IMAGE_STATE) == "IMAGE_STATE_COMPLETE"
+    run(client, "RunPowerShellScript", SYSPREP_QUIT)
+    assert run(client, "RunPowerShellScript", READ_IMAGE_STATE) == "IMAGE_STATE_UNDEPLOYABLE"
+    codes = [s.code for s in client.virtual_machines.instance_view(RG, "build-vm").statuses]
+    assert codes[-1] == "PowerState/running"
+    sim.advance(sim.backend.timing.sysprep)
+    assert run(client, "RunPowerShellScript", READ_IMAGE_STATE) == "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE"
+    agent = client.virtual_machines.instance_view(RG, "build-vm").vm_agent.statuses[0]
+    assert "IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE" in agent.message
+
+
+def test_run_command_must_match_the_os(sim: ArmsimHandle, client: ComputeManagementClient):
+    seed(sim, os_type="Linux")
+    with pytest.raises(HttpResponseError) as err:
+        client.virtual_machines.begin_run_command(
+            RG, "build-vm", {"commandId": "RunPowerShellScript", "script": []}
+        )
+    assert err.value.error.code == "InvalidParameter"
+    assert err.value.error.target == "parameters.commandId"
+
+
+def test_run_command_needs_a_running_vm_and_one_at_a_time(sim: ArmsimHandle, client: ComputeManagementClient):
+    seed(sim)
+    client.virtual_machines.begin_run_command(
+        RG, "build-vm", {"commandId": "RunShellScript", "script": ["true"]}, polling=False
+    )
+    with pytest.raises(ResourceExistsError) as err:
+        client.virtual_machines.begin_run_command(
+            RG, "build-vm", {"commandId": "RunShellScript", "script": ["true"]}
+        )
+    assert err.value.error.code == "Conflict"
+    sim.advance(600)
+    client.virtual_machines.begin_deallocate(RG, "build-vm").result()
+    with pytest.raises(ResourceExistsError) as err:
+        client.virtual_machines.begin_run_command(
+            RG, "build-vm", {"commandId": "RunShellScript", "script": ["true"]}
+        )
+    assert err.value.error.code == "OperationNotAllowed"
