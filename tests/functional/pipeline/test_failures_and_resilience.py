@@ -1,0 +1,131 @@
+"""Builds under replication failures, throttling storms and an engine restart mid-replication."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devhost.durable.engine import DurableEngine
+from imagefactory.identity import instance_id_for
+from imagefactory.request import BuildRequest
+from tests.functional.pipeline.harness import app_functions, armsim_for_pipeline, gallery_request, run_build
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_region_that_keeps_failing_fails_the_build_and_keeps_the_vm(monkeypatch: pytest.MonkeyPatch) -> None:
+    with armsim_for_pipeline(monkeypatch, IMAGEFACTORY_REPLICATION_REGION_RETRIES="1") as sim:
+        sim.set_fault("galleryImageVersions.createOrUpdate", kind="replication_failure", region="northeurope")
+        sim.set_fault(
+            "galleryImageVersions.update", kind="replication_failure", region="northeurope", remaining=None
+        )
+        vm_id = sim.seed_vm(
+            "fail-01", location="westeurope", os_type="Linux", tags={"imagefactory-allow-delete": "true"}
+        )
+        request = gallery_request(
+            vm_id,
+            delete_source_vm=True,
+            target={"replication": {"target_regions": [{"name": "northeurope"}]}},
+        )
+        result = run_build(sim, request).output
+        assert result["status"] == "Failed"
+        assert result["vm"]["fate"] == "kept, generalized"
+        assert result["summary"].startswith(
+            "version 1.0.0 exists, replication Failed in northeurope; source VM kept, generalized"
+        ), result["summary"]
+        assert result["errors"][0]["code"] == "ReplicationFailed"
+        assert "virtualMachines.delete" not in [e.operation for e in sim.requests()]
+        patches = [e for e in sim.requests() if e.operation == "galleryImageVersions.update"]
+        assert len(patches) == 1
+
+
+def test_region_that_fails_once_succeeds_after_a_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    with armsim_for_pipeline(monkeypatch) as sim:
+        sim.set_fault("galleryImageVersions.createOrUpdate", kind="replication_failure", region="northeurope")
+        vm_id = sim.seed_vm("retry-01", location="westeurope", os_type="Linux")
+        request = gallery_request(
+            vm_id, target={"replication": {"target_regions": [{"name": "northeurope"}]}}
+        )
+        result = run_build(sim, request).output
+        assert result["status"] == "Succeeded", result
+        regions = {r["name"]: r for r in result["regions"]}
+        assert regions["northeurope"]["retries"] == 1 and regions["northeurope"]["state"] == "Completed"
+        assert any("retry 1 started" in note for note in result["notes"])
+
+
+def test_throttling_and_server_error_storm_is_ridden_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    with armsim_for_pipeline(monkeypatch) as sim:
+        sim.set_fault("virtualMachines.get", status=429, retry_after=20, remaining=3)
+        sim.set_fault("virtualMachines.deallocate", status=503, remaining=2)
+        sim.set_fault("galleryImageVersions.get", status=500, remaining=3)
+        sim.set_fault("galleryImageVersions.createOrUpdate", status=429, retry_after=60, remaining=2)
+        vm_id = sim.seed_vm("storm-01", location="westeurope", os_type="Linux")
+        result = run_build(sim, gallery_request(vm_id)).output
+        assert result["status"] == "Succeeded", result
+        statuses = [e.status for e in sim.requests() if e.kind != "admin"]
+        assert statuses.count(429) >= 5 and statuses.count(503) >= 2 and statuses.count(500) >= 3
+        puts = [e for e in sim.requests() if e.operation == "galleryImageVersions.createOrUpdate"]
+        assert [e.status for e in puts][-1] in (200, 201)
+
+
+def test_managed_image_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    with armsim_for_pipeline(monkeypatch) as sim:
+        vm_id = sim.seed_vm(
+            "img-01", location="westeurope", os_type="Linux", data_disks=[{"lun": 1, "size_gb": 32}]
+        )
+        request = {
+            "source": vm_id,
+            "generalize": "already_deprovisioned",
+            "target": {"kind": "managed_image", "resource_group": "rg-images", "name": "img-01-image"},
+        }
+        result = run_build(sim, request).output
+        assert result["status"] == "Succeeded", result
+        assert result["target_kind"] == "managed_image"
+        assert result["image_id"].endswith("/images/img-01-image")
+        assert [d["lun"] for d in result["data_disks"]] == [1]
+        assert result["vm"]["fate"] == "kept, generalized"
+
+
+def test_engine_restart_during_replication_resumes_with_one_version(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    store = tmp_path / "hub.sqlite3"
+    with armsim_for_pipeline(monkeypatch) as sim:
+        vm_id = sim.seed_vm("restart-01", location="westeurope", os_type="Linux", os_disk_size_gb=512)
+        request = BuildRequest.parse_obj_strict(
+            gallery_request(vm_id, target={"replication": {"target_regions": [{"name": "eastus"}]}}),
+            now=sim.clock.now(),
+        )
+        instance_id = instance_id_for(request)
+
+        async def first_half() -> None:
+            engine = DurableEngine(store_path=store, clock=sim.clock, auto_advance=True)
+            engine.register_functions(app_functions())
+            await engine.start()
+            await engine.start_new("build_image", instance_id, request.model_dump(mode="json"))
+            for _ in range(2000):
+                if any(e.operation == "galleryImageVersions.get" for e in sim.requests()):
+                    break
+                await asyncio.sleep(0.005)
+            await engine.stop()
+
+        async def second_half() -> Any:
+            engine = DurableEngine(store_path=store, clock=sim.clock, auto_advance=True)
+            engine.register_functions(app_functions())
+            await engine.start()
+            try:
+                return await engine.wait_for_completion(instance_id, 30)
+            finally:
+                await engine.stop()
+
+        asyncio.run(first_half())
+        status_before = [e for e in sim.requests() if e.operation == "galleryImageVersions.get"]
+        assert status_before, "the first engine never reached replication"
+        status = asyncio.run(second_half())
+        result = status.output
+        assert result["status"] == "Succeeded", result
+        puts = [e for e in sim.requests() if e.operation == "galleryImageVersions.createOrUpdate"]
+        assert len(puts) == 1
