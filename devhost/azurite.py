@@ -87,7 +87,7 @@ class AzuriteQueue:
             location.mkdir(parents=True, exist_ok=True)
         command = [
             str(executable), "--queueHost", self.host, "--queuePort", str(self._requested_port),
-            "--location", str(location), "--skipApiVersionCheck", "--loose",
+            "--location", str(location), "--skipApiVersionCheck", "--loose", "--disableTelemetry",
         ]
         self._process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True

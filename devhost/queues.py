@@ -202,6 +202,7 @@ class QueueListener:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         await self._gateway.ensure_queue(self._connection, self.queue_name)
@@ -210,6 +211,9 @@ class QueueListener:
 
     async def stop(self) -> None:
         """Stop fetching and let messages already being processed finish (they are then deleted)."""
+        self._stopping = True  # checked by the loop too: Python 3.11's wait_for can swallow a cancel
+        self._wake.set()
+        self._slot_freed.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -221,16 +225,19 @@ class QueueListener:
     async def _run(self) -> None:
         client = self._gateway.queue(self._connection, self.queue_name)
         delay = MIN_POLLING_INTERVAL
-        while True:
+        while not self._stopping:
             if len(self._in_flight) > self._options.new_batch_threshold:
                 self._slot_freed.clear()
                 await self._slot_freed.wait()
                 continue
             try:
-                received = await self._receive(client)
+                received = [] if self._stopping else await self._receive(client)
             except Exception as error:  # storage hiccup: log, back off, keep listening
                 LOGGER.warning("receive from queue %s failed: %s", self.queue_name, error)
                 received = []
+            if self._stopping:
+                await self._release(client, received)
+                return
             for message in received:
                 task = asyncio.create_task(self._process(client, message))
                 self._in_flight.add(task)
@@ -254,6 +261,12 @@ class QueueListener:
             visibility_timeout=PROCESSING_LEASE_SECONDS,
         )
         return [message async for message in pager]
+
+    async def _release(self, client: QueueClient, messages: list[StorageMessage]) -> None:
+        """Make messages received during shutdown visible again at once, for the next host."""
+        for message in messages:
+            with contextlib.suppress(Exception):
+                await client.update_message(message.id, message.pop_receipt, visibility_timeout=0)
 
     async def _process(self, client: QueueClient, message: StorageMessage) -> None:
         dequeue_count = message.dequeue_count or 1

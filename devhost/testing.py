@@ -53,6 +53,21 @@ class RunningDevHost:
         """Invoke a queue or timer function directly, as POST /admin/functions/{name} would."""
         return self.call(self.host.run_function(name, input), timeout)
 
+    def wait_for_orchestration(self, instance_id: str, timeout: float = DEFAULT_TIMEOUT) -> Any:
+        """Wait until the instance exists (a trigger may not have started it yet) and completes.
+
+        Returns the engine's final status; raises TimeoutError when `timeout` wall seconds pass.
+        """
+        return self.call(self._wait_for_orchestration(instance_id, timeout), timeout + 5.0)
+
+    async def _wait_for_orchestration(self, instance_id: str, timeout: float) -> Any:
+        deadline = self.loop.time() + timeout
+        while await self.engine.get_status(instance_id) is None:
+            if self.loop.time() > deadline:
+                raise TimeoutError(f"orchestration {instance_id!r} was not started within {timeout}s")
+            await asyncio.sleep(0.02)
+        return await self.engine.wait_for_completion(instance_id, max(0.1, deadline - self.loop.time()))
+
     def send_queue_message(
         self, queue_name: str, body: str | bytes, *, connection: str | None = None
     ) -> None:

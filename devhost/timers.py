@@ -93,6 +93,7 @@ class TimerRunner:
 
     async def stop(self) -> None:
         self._stopped = True
+        self._wake.set()  # the loop also checks the flag: Python 3.11's wait_for can swallow a cancel
         unsubscribe = getattr(self._clock, "unsubscribe", None)
         if self._subscription is not None and callable(unsubscribe):
             unsubscribe(self._subscription)
@@ -116,8 +117,10 @@ class TimerRunner:
         if self._run_on_startup:
             await self._invoke(past_due=False, occurrence=self._clock.now())
         occurrence = self.schedule.next_after(self._clock.now())
-        while True:
+        while not self._stopped:
             await self._wait_until(occurrence)
+            if self._stopped:
+                return
             now = self._clock.now()
             await self._invoke(past_due=now - occurrence > PAST_DUE_TOLERANCE, occurrence=occurrence)
             occurrence = self.schedule.next_after(max(now, occurrence))
@@ -132,7 +135,7 @@ class TimerRunner:
             LOGGER.warning("timer %s: invocation failed: %s", self.function_name, error)
 
     async def _wait_until(self, occurrence: datetime) -> None:
-        while True:
+        while not self._stopped:
             self._wake.clear()  # before reading the clock, so an advance in between is not lost
             if self._clock.now() >= occurrence:
                 return

@@ -12,10 +12,12 @@ app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 @app.queue_trigger(arg_name="msg", queue_name="%ORDERS_QUEUE%", connection="AzureWebJobsStorage")
 @app.queue_output(arg_name="receipt", queue_name="%RECEIPTS_QUEUE%", connection="AzureWebJobsStorage")
 @app.durable_client_input(client_name="client")
-async def order_received(msg: func.QueueMessage, receipt: func.Out[str], client: df.DurableOrchestrationClient) -> None:
+async def order_received(
+    msg: func.QueueMessage, receipt: func.Out[str], client: df.DurableOrchestrationClient
+) -> None:
     order = msg.get_json()
     instance_id = await client.start_new("fulfil_order", f"order-{order['id']}", order)
-    receipt.set(json.dumps({"order": order["id"], "instance": instance_id, "dequeue_count": msg.dequeue_count}))
+    receipt.set(json.dumps({"order": order["id"], "instance": instance_id, "count": msg.dequeue_count}))
 
 
 @app.orchestration_trigger(context_name="context")
