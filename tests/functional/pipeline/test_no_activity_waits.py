@@ -1,0 +1,66 @@
+"""Principle 1, checked structurally: hours of replication, and no activity ever waited for Azure."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from devhost.durable.engine import DurableEngine
+from imagefactory.identity import instance_id_for
+from imagefactory.request import BuildRequest
+from tests.functional.pipeline.harness import app_functions, armsim_for_pipeline, gallery_request
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_hours_of_replication_without_an_activity_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    with armsim_for_pipeline(monkeypatch) as sim:
+        sim.set_timings(replication_seconds_per_gb=30.0)
+        vm_id = sim.seed_vm("long-01", location="westeurope", os_type="Linux", os_disk_size_gb=512)
+        request = BuildRequest.parse_obj_strict(
+            gallery_request(
+                vm_id, target={"replication": {"target_regions": [{"name": "eastus"}, {"name": "japaneast"}]}}
+            ),
+            now=sim.clock.now(),
+        )
+        started = sim.clock.now()
+        advances_during_activity: list[datetime] = []
+        engine = DurableEngine(store_path=None, clock=sim.clock, auto_advance=True)
+
+        def on_advance(now: datetime) -> None:
+            if engine._inflight:  # an activity was running while simulated time moved
+                advances_during_activity.append(now)
+
+        sim.clock.subscribe(on_advance)  # type: ignore[attr-defined]
+
+        async def run() -> Any:
+            engine.register_functions(app_functions())
+            await engine.start()
+            try:
+                iid = instance_id_for(request)
+                await engine.start_new("build_image", iid, request.model_dump(mode="json"))
+                return await engine.wait_for_completion(iid, 30)
+            finally:
+                await engine.stop()
+
+        status = asyncio.run(run())
+        result = status.output
+        assert result["status"] == "Succeeded", result
+        simulated_hours = (sim.clock.now() - started).total_seconds() / 3600
+        assert simulated_hours >= 2, simulated_hours
+        product = [e for e in sim.requests() if e.kind != "admin"]
+        async_polls = [e for e in product if e.kind == "async_poll"]
+        run_command_reads = [i for i in engine.stats.activity_invocations if i.name == "read_run_command"]
+        # the only operation-URL reads are single reads of the run command's result, one per activity call
+        assert len(async_polls) == len(run_command_reads)
+        assert advances_during_activity == []
+        version_reads = [e for e in product if e.operation == "galleryImageVersions.get"]
+        assert len(version_reads) < 60  # adaptive polling: far fewer reads than a fixed 1-minute poll
+        print(
+            f"simulated {simulated_hours:.1f} h; {len(engine.stats.activity_invocations)} activity calls; "
+            f"max activity wall {max(i.wall_seconds for i in engine.stats.activity_invocations):.3f} s; "
+            f"{len(version_reads)} version reads"
+        )
