@@ -203,7 +203,8 @@ class Throttler:
 
     @staticmethod
     def _retry_after(bucket: Bucket) -> str:
-        return str(max(1, math.ceil(bucket.seconds_until_token())))
+        """Seconds until a token is back; a bucket configured never to refill says one hour."""
+        return str(max(1, math.ceil(min(bucket.seconds_until_token(), 3600.0))))
 
     def _arm_error(self, subscription: str, arm_class: str, bucket: Bucket) -> ArmError:
         retry = self._retry_after(bucket)

@@ -165,7 +165,8 @@ def test_configured_token_replaces_the_default():
 def test_paths_are_case_insensitive_and_subscription_must_be_a_guid(sim: ArmsimHandle):
     sim.seed_vm("MixedCase", resource_group=RG)
     auth = {"Authorization": "Bearer armsim-local-token"}
-    path = f"/SUBSCRIPTIONS/{SUB}/resourcegroups/{RG.upper()}/providers/microsoft.compute/VIRTUALMACHINES/mixedcase"
+    path = f"/SUBSCRIPTIONS/{SUB}/resourcegroups/{RG.upper()}/providers/microsoft.compute"
+    path += "/VIRTUALMACHINES/mixedcase"
     status, vm = call(sim.endpoint, "GET", path + "?API-VERSION=2026-04-01", headers=auth)
     assert status == 200 and vm["name"] == "MixedCase"
     status, error = call(
