@@ -35,7 +35,7 @@ def build_app() -> func.FunctionApp:
 
 
 def functions_by_name() -> dict[str, func.Function]:
-    return {f.get_function_name(): f for f in build_app().get_functions()}
+    return {str(f.get_function_name()): f for f in build_app().get_functions()}
 
 
 def test_index_classifies_trigger_and_bindings() -> None:

@@ -156,3 +156,18 @@ def test_describe_lists_every_function_with_its_trigger(http_host: RunningDevHos
     assert len(lines) == len(http_host.host.app.functions)
 
 
+
+
+def test_route_prefix_from_host_json(tmp_path: Path) -> None:
+    (tmp_path / "function_app.py").write_text(
+        "import azure.functions as func\n"
+        "app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)\n"
+        "@app.route(route='ping')\n"
+        "def ping(req: func.HttpRequest) -> str:\n"
+        "    return 'pong'\n"
+    )
+    host_json = {"version": "2.0", "extensions": {"http": {"routePrefix": ""}}}
+    (tmp_path / "host.json").write_text(json.dumps(host_json))
+    with running_devhost(tmp_path) as host:
+        assert request(f"{host.base_url}/ping")[2] == b"pong"
+        assert request(f"{host.base_url}/api/ping")[0] == 404
