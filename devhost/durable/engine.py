@@ -172,6 +172,11 @@ class DurableEngine:
         DurableHttpApi(self).add_routes(app)
 
     @property
+    def inflight_activities(self) -> int:
+        """Activities running right now; lets tests prove that time never moves while one runs."""
+        return self._inflight
+
+    @property
     def store(self) -> TaskHubStore:
         if self._store is None:
             raise EngineNotStartedError(

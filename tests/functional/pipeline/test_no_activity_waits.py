@@ -31,19 +31,29 @@ def test_hours_of_replication_without_an_activity_waiting(monkeypatch: pytest.Mo
         engine = DurableEngine(store_path=None, clock=sim.clock, auto_advance=True)
 
         def on_advance(now: datetime) -> None:
-            if engine._inflight:  # an activity was running while simulated time moved
+            if engine.inflight_activities:  # an activity was running while simulated time moved
                 advances_during_activity.append(now)
 
         sim.clock.subscribe(on_advance)  # type: ignore[attr-defined]
 
+        seen_inflight: list[int] = []
+
+        async def sample_inflight() -> None:
+            # proves the property reports running activities (a constant 0 would pass vacuously above)
+            while True:
+                seen_inflight.append(engine.inflight_activities)
+                await asyncio.sleep(0.001)
+
         async def run() -> Any:
             engine.register_functions(app_functions())
             await engine.start()
+            sampler = asyncio.create_task(sample_inflight())
             try:
                 iid = instance_id_for(request)
                 await engine.start_new("build_image", iid, request.model_dump(mode="json"))
                 return await engine.wait_for_completion(iid, 30)
             finally:
+                sampler.cancel()
                 await engine.stop()
 
         status = asyncio.run(run())
@@ -57,6 +67,7 @@ def test_hours_of_replication_without_an_activity_waiting(monkeypatch: pytest.Mo
         # the only operation-URL reads are single reads of the run command's result, one per activity call
         assert len(async_polls) == len(run_command_reads)
         assert advances_during_activity == []
+        assert max(seen_inflight) >= 1 and engine.inflight_activities == 0
         version_reads = [e for e in product if e.operation == "galleryImageVersions.get"]
         assert len(version_reads) < 60  # adaptive polling: far fewer reads than a fixed 1-minute poll
         print(
