@@ -66,6 +66,7 @@ def build_router() -> Router:
     r.add("GET", GALLERY + "/images", "galleryImages.list", galleries.list_definitions)
     r.add("GET", DEFINITION, "galleryImages.get", galleries.get_definition)
     r.add("PUT", DEFINITION, "galleryImages.createOrUpdate", galleries.put_definition)
+    r.add("PATCH", DEFINITION, "galleryImages.update", galleries.patch_definition)
     r.add("DELETE", DEFINITION, "galleryImages.delete", galleries.delete_definition)
     # gallery image versions
     r.add("GET", DEFINITION + "/versions", "galleryImageVersions.list", image_versions.list_versions)

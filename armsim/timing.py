@@ -38,6 +38,7 @@ class TimingModel:
     gallery_delete: float = 30.0
     definition_create: float = 30.0
     definition_delete: float = 30.0
+    definition_update: float = 30.0
     version_delete: float = 90.0
     version_update_min: float = 60.0
     # Replication of one region: base + per-GB cost, scaled by storage SKU and replica count.

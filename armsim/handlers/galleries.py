@@ -31,8 +31,11 @@ DEFINITION_TYPE = "Microsoft.Compute/galleries/images"
 
 
 def ready_resolver(lifecycle: Lifecycle) -> Resolver:
+    """Done once the resource is created and any update window has passed."""
+
     def resolve(at: datetime) -> Outcome:
-        return Outcome(IN_PROGRESS) if at < lifecycle.ready_at else Outcome("Succeeded", lifecycle.ready_at)
+        done_at = max(lifecycle.ready_at, lifecycle.updating_until or lifecycle.ready_at)
+        return Outcome(IN_PROGRESS) if at < done_at else Outcome("Succeeded", done_at)
 
     return resolve
 
@@ -190,11 +193,11 @@ def put_definition(backend: Backend, req: ArmRequest) -> Reply:
         for part in ("publisher", "offer", "sku")
     }
     generation = enum_value(
-        optional_str(body, "properties.hyperVGeneration", target) or "V2",
+        optional_str(body, "properties.hyperVGeneration", target) or _default_generation(req),
         HYPER_V_GENERATIONS,
         f"{target}.properties.hyperVGeneration",
     )
-    features = _features(get_path(body, "properties.features"), generation, target)
+    features = _features(get_path(body, "properties.features"), generation, target, req)
     existing = backend.find(backend.definitions, req.scope.definition_id(gallery.name, name))
     if existing is not None:
         for field_name, old, new in (
@@ -246,10 +249,19 @@ def put_definition(backend: Backend, req: ArmRequest) -> Reply:
     return Reply(201, definition.to_resource(now), async_headers(op, req.base_url, location=False))
 
 
-def _features(raw: Any, generation: str, target: str) -> list[dict[str, str]]:
+def _default_generation(req: ArmRequest) -> str:
+    """From api-version 2025-03-03 new definitions default to V2 (and TrustedLaunchSupported); before, V1."""
+    return "V2" if (req.api_version or "") >= "2025-03-03" else "V1"
+
+
+def _features(raw: Any, generation: str, target: str, req: ArmRequest) -> list[dict[str, str]]:
     if raw is None:
-        # From api-version 2025-03-03 new V2 definitions default to TrustedLaunchSupported.
-        return [{"name": "SecurityType", "value": "TrustedLaunchSupported"}] if generation == "V2" else []
+        modern = (req.api_version or "") >= "2025-03-03"
+        return (
+            [{"name": "SecurityType", "value": "TrustedLaunchSupported"}]
+            if modern and generation == "V2"
+            else []
+        )
     if not isinstance(raw, list) or not all(isinstance(f, dict) for f in raw):
         raise InvalidParameterError(
             "Parameter 'features' must be an array of {name, value}.", target=f"{target}.properties.features"
@@ -261,6 +273,38 @@ def _features(raw: Any, generation: str, target: str) -> list[dict[str, str]]:
                 feature["value"], tuple(SECURITY_COMPATIBILITY), f"{target}.properties.features.SecurityType"
             )
     return features
+
+
+def patch_definition(backend: Backend, req: ArmRequest) -> Reply:
+    """PATCH: description, tags and other mutable details; identity fields must not change."""
+    definition = definition_of(backend, req)
+    body = req.json_object()
+    for field_name, current in (
+        ("osType", definition.os_type),
+        ("osState", definition.os_state),
+        ("hyperVGeneration", definition.hyper_v_generation),
+    ):
+        requested = optional_str(body, f"properties.{field_name}", "galleryImage")
+        if requested is not None and requested.lower() != current.lower():
+            raise PropertyChangeNotAllowedError(
+                f"Changing property '{field_name}' is not allowed.", target=field_name
+            )
+    description = optional_str(body, "properties.description", "galleryImage")
+    if description is not None:
+        definition.description = description
+    if "tags" in body:
+        definition.tags = tags_of(body)
+    now = backend.now()
+    definition.lifecycle.start_update(seconds_later(now, backend.timing.definition_update))
+    op = start_caps_operation(
+        backend,
+        req,
+        "galleryImages.update",
+        definition.location,
+        ready_resolver(definition.lifecycle),
+        backend.timing.retry_after_gallery,
+    )
+    return Reply(200, definition.to_resource(now), async_headers(op, req.base_url, location=False))
 
 
 def delete_definition(backend: Backend, req: ArmRequest) -> Reply:

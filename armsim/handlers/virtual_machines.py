@@ -26,7 +26,7 @@ from armsim.handlers.guest import run_script
 from armsim.http import ArmRequest, Reply
 from armsim.ids import parse_id
 from armsim.models.operations import IN_PROGRESS, Outcome
-from armsim.models.vm import DEALLOCATED, RUNNING, SECURITY_TYPES, STOPPED, VirtualMachine
+from armsim.models.vm import DEALLOCATED, OS_TYPES, RUNNING, SECURITY_TYPES, STOPPED, DataDisk, VirtualMachine
 
 TYPE = "Microsoft.Compute/virtualMachines"
 
@@ -186,8 +186,13 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         )
         return Reply(200, existing.to_resource(now), async_headers(op, req.base_url, location=False))
     location = require_str(body, "location", "parameters")
-    image_id = require_str(body, "properties.storageProfile.imageReference.id", "parameters")
-    source = _image_source(backend, image_id, now)
+    reference = get_path(body, "properties.storageProfile.imageReference")
+    if isinstance(reference, dict) and not reference.get("id") and reference.get("publisher"):
+        source = _marketplace_source(body, reference)
+    else:
+        image_id = require_str(body, "properties.storageProfile.imageReference.id", "parameters")
+        source = _image_source(backend, image_id, now)
+        reference = {"id": image_id}
     security = get_path(body, "properties.securityProfile.securityType") or source.get(
         "security_type", "Standard"
     )
@@ -206,7 +211,7 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         ),
         tags=tags_of(body),
         lifecycle=backend.lifecycle(backend.timing.vm_create, now),
-        image_reference={"id": image_id},
+        image_reference=dict(reference),
         network_interfaces=[n.get("id", "") for n in nics if isinstance(n, dict)],
         admin_username=get_path(body, "properties.osProfile.adminUsername") or "azureuser",
     )
@@ -221,6 +226,36 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
 
     op = start_compute_operation(backend, req, "virtualMachines.createOrUpdate", location, resolver=resolve)
     return Reply(201, vm.to_resource(now), async_headers(op, req.base_url, location=False, notification=True))
+
+
+def _marketplace_source(body: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+    """A platform image: the OS comes from the request's osDisk.osType or the publisher's name."""
+    named = f"{reference.get('publisher', '')} {reference.get('offer', '')}".lower()
+    os_type = get_path(body, "properties.storageProfile.osDisk.osType") or (
+        "Windows" if "windows" in named else "Linux"
+    )
+    os_type = enum_value(str(os_type), OS_TYPES, "parameters.properties.storageProfile.osDisk.osType")
+    disks_raw = get_path(body, "properties.storageProfile.dataDisks") or []
+    if not isinstance(disks_raw, list):
+        raise InvalidParameterError(
+            "Parameter 'dataDisks' must be an array.", target="parameters.properties.storageProfile.dataDisks"
+        )
+    disks = []
+    for index, disk in enumerate(disks_raw):
+        lun, size = (disk.get("lun"), disk.get("diskSizeGB")) if isinstance(disk, dict) else (None, None)
+        if not isinstance(lun, int) or not isinstance(size, int):
+            raise InvalidParameterError(
+                "Each data disk needs an integer 'lun' and 'diskSizeGB'.",
+                target=f"parameters.properties.storageProfile.dataDisks[{index}]",
+            )
+        disks.append(DataDisk(lun, size))
+    os_size = get_path(body, "properties.storageProfile.osDisk.diskSizeGB")
+    return {
+        "os_type": os_type,
+        "os_disk_size_gb": os_size if isinstance(os_size, int) else (127 if os_type == "Windows" else 30),
+        "data_disks": disks,
+        "hyper_v_generation": "V1",
+    }
 
 
 def _image_source(backend: Backend, image_id: str, now: datetime) -> dict[str, Any]:

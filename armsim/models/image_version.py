@@ -123,6 +123,7 @@ class ImageVersion:
             "safetyProfile": {
                 "allowDeletionOfReplicatedLocations": True,
                 "reportedForPolicyViolation": False,
+                "blockDeletionBeforeEndOfLife": False,
                 **self.safety_profile,
             },
         }

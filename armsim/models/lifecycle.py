@@ -17,6 +17,7 @@ class Lifecycle:
     ready_at: datetime
     delete_started_at: datetime | None = None
     gone_at: datetime | None = None
+    updating_until: datetime | None = None
 
     def is_gone(self, now: datetime) -> bool:
         return self.gone_at is not None and now >= self.gone_at
@@ -30,7 +31,12 @@ class Lifecycle:
     def provisioning_state(self, now: datetime) -> str:
         if self.is_deleting(now):
             return "Deleting"
-        return "Succeeded" if self.is_ready(now) else "Creating"
+        if not self.is_ready(now):
+            return "Creating"
+        return "Updating" if self.updating_until is not None and now < self.updating_until else "Succeeded"
+
+    def start_update(self, until: datetime) -> None:
+        self.updating_until = until
 
     def start_delete(self, now: datetime, until: datetime) -> None:
         if self.gone_at is None:

@@ -134,6 +134,15 @@ class VirtualMachine:
             f"/providers/Microsoft.Compute/disks/{disk_name}"
         )
 
+    def nic_ids(self) -> list[str]:
+        """The NICs given at creation; a seeded VM gets the one NIC every real VM has."""
+        if self.network_interfaces:
+            return list(self.network_interfaces)
+        return [
+            f"/subscriptions/{self.scope.subscription}/resourceGroups/{self.scope.resource_group}"
+            f"/providers/Microsoft.Network/networkInterfaces/{self.name}-nic"
+        ]
+
     def os_disk_name(self) -> str:
         return f"{self.name}_OsDisk_1_{self.vm_id.replace('-', '')}"
 
@@ -178,7 +187,7 @@ class VirtualMachine:
                 os_config_key: {"provisionVMAgent": True},
                 "secrets": [],
             },
-            "networkProfile": {"networkInterfaces": [{"id": nic} for nic in self.network_interfaces]},
+            "networkProfile": {"networkInterfaces": [{"id": nic} for nic in self.nic_ids()]},
             "provisioningState": self.provisioning_state(now),
             "timeCreated": iso(self.lifecycle.created_at),
         }
