@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from devhost.durable.engine import DurableEngine
-from imagefactory.identity import instance_id_for
-from imagefactory.request import BuildRequest
-from tests.functional.pipeline.harness import app_functions, armsim_for_pipeline, gallery_request, run_build
+from tests.functional.pipeline.harness import armsim_for_pipeline, gallery_request, run_build
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -87,45 +80,3 @@ def test_managed_image_build(monkeypatch: pytest.MonkeyPatch) -> None:
         assert result["image_id"].endswith("/images/img-01-image")
         assert [d["lun"] for d in result["data_disks"]] == [1]
         assert result["vm"]["fate"] == "kept, generalized"
-
-
-def test_engine_restart_during_replication_resumes_with_one_version(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    store = tmp_path / "hub.sqlite3"
-    with armsim_for_pipeline(monkeypatch) as sim:
-        vm_id = sim.seed_vm("restart-01", location="westeurope", os_type="Linux", os_disk_size_gb=512)
-        request = BuildRequest.parse_obj_strict(
-            gallery_request(vm_id, target={"replication": {"target_regions": [{"name": "eastus"}]}}),
-            now=sim.clock.now(),
-        )
-        instance_id = instance_id_for(request)
-
-        async def first_half() -> None:
-            engine = DurableEngine(store_path=store, clock=sim.clock, auto_advance=True)
-            engine.register_functions(app_functions())
-            await engine.start()
-            await engine.start_new("build_image", instance_id, request.model_dump(mode="json"))
-            for _ in range(2000):
-                if any(e.operation == "galleryImageVersions.get" for e in sim.requests()):
-                    break
-                await asyncio.sleep(0.005)
-            await engine.stop()
-
-        async def second_half() -> Any:
-            engine = DurableEngine(store_path=store, clock=sim.clock, auto_advance=True)
-            engine.register_functions(app_functions())
-            await engine.start()
-            try:
-                return await engine.wait_for_completion(instance_id, 30)
-            finally:
-                await engine.stop()
-
-        asyncio.run(first_half())
-        status_before = [e for e in sim.requests() if e.operation == "galleryImageVersions.get"]
-        assert status_before, "the first engine never reached replication"
-        status = asyncio.run(second_half())
-        result = status.output
-        assert result["status"] == "Succeeded", result
-        puts = [e for e in sim.requests() if e.operation == "galleryImageVersions.createOrUpdate"]
-        assert len(puts) == 1
