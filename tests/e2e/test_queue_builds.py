@@ -1,0 +1,104 @@
+"""A build system's view: a message on the build queue becomes a replicated version and a result."""
+
+from __future__ import annotations
+
+import json
+
+from imagefactory.gateway import gateway_for
+from imagefactory.identity import instance_id_for
+from imagefactory.ids import VmId
+from imagefactory.request import BuildRequest
+from imagefactory.settings import get_settings
+from imagefactory.submit import message_body, submit
+from tests.e2e.stack import BUILD_QUEUE, RESULTS_QUEUE, SUBSCRIPTION, Stack, gallery_request
+
+
+def test_queue_message_becomes_replicated_version_and_result_message(stack: Stack) -> None:
+    vm_id = stack.seed_vm("vm-queue-01", tags={"imagefactory-allow-delete": "true"})
+    document = gallery_request(vm_id, "1.0.0", correlation_id="ci-run-4711", delete_source_vm=True)
+    submit(document, connection_string=stack.connection, queue_name=BUILD_QUEUE)
+    instance_id = instance_id_for(BuildRequest.parse_obj_strict(document))
+
+    final = stack.wait_for_build(instance_id)
+
+    assert final.runtime_status == "Completed"
+    assert final.output["status"] == "Succeeded", final.output["summary"]
+    (result,) = stack.wait_for_messages(RESULTS_QUEUE, lambda m: m.get("correlation_id") == "ci-run-4711")
+    assert result["kind"] == "image-build-result"
+    assert result["status"] == "Succeeded"
+    assert result["build_id"] == instance_id
+    assert result["image_id"].endswith("/images/ubuntu-web/versions/1.0.0")
+    assert {r["name"]: (r["state"], r["replica_count"]) for r in result["regions"]} == {
+        "westeurope": ("Completed", 2),
+        "northeurope": ("Completed", 1),
+        "eastus": ("Completed", 1),
+    }
+    assert all(r["ready_at"] for r in result["regions"])
+    assert result["vm"]["fate"] == "deleted"
+    assert gateway_for(get_settings(), SUBSCRIPTION).get_vm(VmId.parse(vm_id)) is None
+
+
+def test_same_message_delivered_three_times_builds_one_version(stack: Stack) -> None:
+    vm_id = stack.seed_vm("vm-dup-01")
+    request = BuildRequest.parse_obj_strict(gallery_request(vm_id, "2.0.0"))
+    body = message_body(request)
+    instance_id = instance_id_for(request)
+
+    stack.send(body)
+    stack.send(body)
+    first = stack.wait_for_build(instance_id)
+    created = first.created_time
+    stack.send(body)  # a late redelivery after the build completed
+    stack.wait_until(lambda: stack.queue(BUILD_QUEUE).get_queue_properties().approximate_message_count == 0,
+                     "the build queue to drain")
+    stack.host.call(stack.host.engine.run_until_idle())
+
+    final = stack.status(instance_id)
+    assert final.runtime_status == "Completed"
+    assert final.output["status"] == "Succeeded"
+    assert final.created_time == created, "the completed build was started a second time"
+    assert len(stack.version_puts("2.0.0")) == 1
+    results = stack.wait_for_messages(RESULTS_QUEUE, lambda m: m.get("build_id") == instance_id)
+    assert len(results) == 1
+    assert stack.drain(f"{BUILD_QUEUE}-poison") == []
+
+
+def test_invalid_messages_go_to_rejects_with_their_errors_and_start_nothing(stack: Stack) -> None:
+    inside = stack.seed_vm("vm-reject-01")
+    outside = inside.replace(SUBSCRIPTION, "00000000-0000-0000-0000-0000000bad00")
+    untagged = stack.seed_vm("vm-reject-02")
+    wrong_types = gallery_request(inside, "3.0.0", delete_source_vm="yes")
+    wrong_types["target"]["replication"]["target_regions"][0]["replica_count"] = "two"
+    bodies = {
+        "malformed": '{"source": "/subscriptions/',
+        "wrong_types": json.dumps(wrong_types),
+        "out_of_scope": json.dumps(gallery_request(outside, "3.0.1")),
+        "not_opted_in": json.dumps(gallery_request(untagged, "3.0.2", delete_source_vm=True)),
+    }
+    writes_before = [e for e in stack.sim.requests() if e.kind in ("write", "action", "delete")]
+    for body in bodies.values():
+        stack.send(body)
+
+    rejects = stack.wait_for_messages(
+        f"{BUILD_QUEUE}-rejects", lambda m: m["original"].get("text") in bodies.values(), count=4
+    )
+    by_body = {document["original"]["text"]: document for document in rejects}
+    rules = {name: {(e["field"], e["rule"]) for e in by_body[body]["errors"]} for name, body in bodies.items()}
+    assert rules["malformed"] == {("body", "json")}
+    assert rules["wrong_types"] == {
+        ("delete_source_vm", "type"),
+        ("target.replication.target_regions[0].replica_count", "type"),
+    }
+    assert rules["out_of_scope"] == {("source", "scope_not_allowed"), ("target.gallery", "scope_not_allowed")}
+    assert rules["not_opted_in"] == {("delete_source_vm", "delete_not_opted_in")}
+    for document in rejects:
+        assert document["kind"] == "image-build-rejected"
+        assert document["dequeue_count"] == 1, "an invalid message must not be retried"
+        assert all(error["message"] for error in document["errors"])
+    for name in ("out_of_scope", "not_opted_in"):
+        request = BuildRequest.parse_json(bodies[name])
+        assert stack.status(instance_id_for(request)) is None
+    writes_after = [e for e in stack.sim.requests() if e.kind in ("write", "action", "delete")]
+    touched = {e.path.lower() for e in writes_after[len(writes_before):]}
+    assert not any("vm-reject" in path for path in touched)
+    assert stack.drain(f"{BUILD_QUEUE}-poison") == []
