@@ -49,8 +49,10 @@ def test_same_message_delivered_three_times_builds_one_version(stack: Stack) -> 
     first = stack.wait_for_build(instance_id)
     created = first.created_time
     stack.send(body)  # a late redelivery after the build completed
-    stack.wait_until(lambda: stack.queue(BUILD_QUEUE).get_queue_properties().approximate_message_count == 0,
-                     "the build queue to drain")
+    stack.wait_until(
+        lambda: stack.queue(BUILD_QUEUE).get_queue_properties().approximate_message_count == 0,
+        "the build queue to drain",
+    )
     stack.host.call(stack.host.engine.run_until_idle())
 
     final = stack.status(instance_id)
@@ -83,7 +85,9 @@ def test_invalid_messages_go_to_rejects_with_their_errors_and_start_nothing(stac
         f"{BUILD_QUEUE}-rejects", lambda m: m["original"].get("text") in bodies.values(), count=4
     )
     by_body = {document["original"]["text"]: document for document in rejects}
-    rules = {name: {(e["field"], e["rule"]) for e in by_body[body]["errors"]} for name, body in bodies.items()}
+    rules = {
+        name: {(e["field"], e["rule"]) for e in by_body[body]["errors"]} for name, body in bodies.items()
+    }
     assert rules["malformed"] == {("body", "json")}
     assert rules["wrong_types"] == {
         ("delete_source_vm", "type"),
@@ -99,6 +103,6 @@ def test_invalid_messages_go_to_rejects_with_their_errors_and_start_nothing(stac
         request = BuildRequest.parse_json(bodies[name])
         assert stack.status(instance_id_for(request)) is None
     writes_after = [e for e in stack.sim.requests() if e.kind in ("write", "action", "delete")]
-    touched = {e.path.lower() for e in writes_after[len(writes_before):]}
+    touched = {e.path.lower() for e in writes_after[len(writes_before) :]}
     assert not any("vm-reject" in path for path in touched)
     assert stack.drain(f"{BUILD_QUEUE}-poison") == []
