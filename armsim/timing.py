@@ -1,9 +1,11 @@
 """How long simulated operations take, in simulated seconds.
 
-Defaults come from recorded real traffic (see notes/arm-compute.md, "Durations seen in recorded
-real traffic"): deallocate 36-47 s, powerOff/start 10-30 s, runCommand ~60 s, gallery and
-definition ~30 s, a one-region version of a 200 GB disk ~12 min, version update ~3 min, version
-delete ~2 min. Poll intervals (Retry-After) match the spacing of the recorded polls.
+Defaults are the durations real Azure reported (operation `endTime - startTime`) in the recorded
+traffic under ../shared/azure-recordings: VM create 54 s, runCommand 40 s, powerOff 11 s, start
+8 s, deallocate 23 s, VM delete 0.4 s, image from blob 21 s, gallery and definition create/delete
+under a second, a one-region version of a 200 GB disk (ZRS, 2 replicas) 676 s, a version update
+150 s, a version delete 90 s. The SDK saw them as ~30 s polls (notes/arm-compute.md). Retry-After
+matches the poll spacing seen there: 30 s, and 60 s for image versions.
 """
 
 from __future__ import annotations
@@ -25,22 +27,22 @@ STORAGE_FACTORS: dict[str, float] = {
 
 @dataclass
 class TimingModel:
-    vm_create: float = 90.0
-    deallocate: float = 40.0
-    power_off: float = 15.0
-    start: float = 20.0
-    vm_delete: float = 10.0
+    vm_create: float = 54.0
+    deallocate: float = 23.0
+    power_off: float = 11.0
+    start: float = 8.0
+    vm_delete: float = 1.0
     run_command: float = 40.0
     sysprep: float = 300.0
-    image_capture: float = 60.0
-    image_delete: float = 30.0
-    gallery_create: float = 30.0
-    gallery_delete: float = 30.0
-    definition_create: float = 30.0
-    definition_delete: float = 30.0
-    definition_update: float = 30.0
+    image_capture: float = 21.0
+    image_delete: float = 20.0
+    gallery_create: float = 1.0
+    gallery_delete: float = 1.0
+    definition_create: float = 1.0
+    definition_delete: float = 1.0
+    definition_update: float = 1.0
     version_delete: float = 90.0
-    version_update_min: float = 60.0
+    version_update_min: float = 150.0
     # Replication of one region: base + per-GB cost, scaled by storage SKU and replica count.
     replication_base: float = 120.0
     replication_seconds_per_gb: float = 2.0

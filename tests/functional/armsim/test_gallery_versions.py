@@ -265,12 +265,13 @@ def test_patch_adds_a_region_and_reports_updating(sim: ArmsimHandle, client: Com
             }
         }
     }
-    poller = client.gallery_image_versions.begin_update(RG, "gal", "app", "1.0.0", update)
-    assert (
-        client.gallery_image_versions.get(RG, "gal", "app", "1.0.0").properties.provisioning_state
-        == "Updating"
-    )
-    done = poller.result()
+    client.gallery_image_versions.begin_update(RG, "gal", "app", "1.0.0", update, polling=False)
+    state = client.gallery_image_versions.get(RG, "gal", "app", "1.0.0").properties.provisioning_state
+    assert state == "Updating"
+    assert replication(client)["eastus2"] == ("Replicating", 0)
+    timing = sim.backend.timing
+    sim.advance(max(timing.version_update_min, timing.replication_seconds(30, 1, "Standard_LRS", False)))
+    done = client.gallery_image_versions.get(RG, "gal", "app", "1.0.0")
     assert done.properties.provisioning_state == "Succeeded"
     assert done.properties.publishing_profile.exclude_from_latest is True
     assert replication(client) == {"westus": ("Completed", 100), "eastus2": ("Completed", 100)}
