@@ -55,6 +55,7 @@ class ErrorInfo(_Model):
 class VmOutcome(_Model):
     id: str
     fate: VmFate
+    deprovisioned: bool = False  # the in-guest deprovision ran: the guest's users and keys are gone
     generalized: bool = False
     deallocated: bool = False
     point_of_no_return: str | None = None
@@ -84,6 +85,9 @@ class BuildResult(_Model):
     data_disks: list[DataDiskResult] = Field(default_factory=list)
     phases: list[PhaseTiming] = Field(default_factory=list)
     vm: VmOutcome
+    created: list[str] = Field(
+        default_factory=list, description="Ids of the gallery/definition this build created."
+    )
     errors: list[ErrorInfo] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     started_at: datetime
@@ -106,7 +110,14 @@ class BuildStatus(_Model):
 
 
 def describe_vm(vm: VmOutcome) -> str:
+    """The VM's fate; a deprovisioned guest is named because nobody can sign in to it any more."""
+    if vm.fate == "kept" and vm.deprovisioned:
+        return "source VM kept, deprovisioned (not generalized)"
     return f"source VM {vm.fate}"
+
+
+def _unfinished(region: RegionResult) -> str:
+    return f"{region.name} ({region.progress} %)" if region.state == "Replicating" else region.name
 
 
 def summarize(
@@ -119,10 +130,14 @@ def summarize(
     regions: list[RegionResult],
     vm: VmOutcome,
     errors: list[ErrorInfo],
+    created: list[str] | None = None,
 ) -> str:
     """One sentence saying what exists and what became of the VM, e.g.
 
     "version 1.4.0 exists, replication Failed in westeurope; source VM kept, generalized".
+
+    `created` (short names such as "gallery gal01") is mentioned when no image exists, so a
+    failed first build says what it left behind.
     """
     if target_kind == "gallery":
         subject = f"version {version}" if version else "image version"
@@ -134,13 +149,15 @@ def summarize(
         what = f"{subject} is ready" + (f" in {', '.join(r.name for r in regions)}" if regions else "")
     else:
         failed = [r.name for r in regions if r.state == "Failed"]
-        pending = [r.name for r in regions if r.state not in {"Completed", "Failed"}]
+        pending = [_unfinished(r) for r in regions if r.state not in {"Completed", "Failed"}]
         what = f"{subject} exists"
         if failed:
             what += f", replication Failed in {', '.join(failed)}"
         if pending:
             what += f", replication not finished in {', '.join(pending)}"
     text = f"{what}; {describe_vm(vm)}"
+    if created and not image_exists:
+        text += f"; created {', '.join(created)}"
     if status == "Failed" and errors:
         text += f" ({errors[0].code}: {errors[0].message})"
     return text

@@ -52,8 +52,10 @@ class _Build:
         self.plan: BuildPlan | None = None
         self.errors: list[ErrorInfo] = []
         self.notes: list[str] = []
+        self.deprovisioned = False
         self.generalized = False
         self.deallocated = False
+        self.created: list[str] = []
         self.deleted = False
         self.restarted = False
         self.image_exists = False
@@ -205,6 +207,8 @@ def _prepare(build: _Build, plan: BuildPlan) -> Steps:
         build.timeline.add(report.get("phases") or [])
         if "deallocated" in report:
             build.deallocated = build.deallocated or bool(report.get("deallocated"))
+            build.deprovisioned = build.deprovisioned or bool(report.get("deprovisioned"))
+        build.created.extend(report.get("created") or [])
     failures = [report["error"] for report in reports if not report.get("ok")]
     if failures:
         for failure in failures[1:]:
@@ -420,6 +424,7 @@ def _vm_outcome(build: _Build) -> VmOutcome:
     return VmOutcome(
         id=build.request.source,
         fate=fate,  # type: ignore[arg-type]
+        deprovisioned=build.deprovisioned,
         generalized=build.generalized,
         deallocated=build.deallocated and not build.deleted,
         point_of_no_return=POINT_OF_NO_RETURN if build.generalized else None,
@@ -435,6 +440,13 @@ def _data_disks(build: _Build) -> list[DataDiskResult]:
     else:
         luns = []
     return [DataDiskResult(lun=lun, size_gb=sizes.get(lun)) for lun in luns]
+
+
+def _short_name(resource_id: str) -> str:
+    """"gallery gal01" / "definition ubuntu-base" for a created resource id."""
+    parts = resource_id.rstrip("/").split("/")
+    kind = {"galleries": "gallery", "images": "definition"}.get(parts[-2].lower(), parts[-2])
+    return f"{kind} {parts[-1]}"
 
 
 def _result(build: _Build) -> BuildResult:
@@ -464,6 +476,7 @@ def _result(build: _Build) -> BuildResult:
             regions=regions,
             vm=vm,
             errors=build.errors,
+            created=[_short_name(resource_id) for resource_id in build.created],
         ),
         target_kind=target_kind,
         image_id=image_id,
@@ -477,6 +490,7 @@ def _result(build: _Build) -> BuildResult:
         data_disks=_data_disks(build),
         phases=build.timeline.phases,
         vm=vm,
+        created=build.created,
         errors=build.errors,
         notes=build.notes,
         started_at=build.timeline.started_at,
