@@ -149,14 +149,14 @@ async def cancel(client: Any, build_id: str) -> func.HttpResponse:
         )
     monitor = await _monitor_status(client, snapshot)
     reason = "cancelled through POST /api/builds/{id}/cancel"
-    terminated = []
+    # The build first: terminating a child first would fail the parent before it is terminated.
+    await client.terminate(build_id, reason)
+    terminated = [build_id]
     for child in await client.get_status_by(instance_id_prefix=f"{build_id}:"):
         child_snapshot = snapshot_from_status(child)
         if child_snapshot is not None and child_snapshot.existing.running:
             await client.terminate(child_snapshot.build_id, reason)
             terminated.append(child_snapshot.build_id)
-    await client.terminate(build_id, reason)
-    terminated.insert(0, build_id)
     report = cancel_report(snapshot, terminated=terminated, monitor_status=monitor)
     LOGGER.warning("build %s cancelled; left: %s", build_id, "; ".join(report["left"]))
     return json_response(report, 202)
