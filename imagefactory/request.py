@@ -63,6 +63,7 @@ __all__ = [
     "TargetRegion",
     "VersionPolicy",
     "errors_from_validation",
+    "is_valid_queue_name",
     "normalize_location",
 ]
 
@@ -163,6 +164,11 @@ def _correlation_id(value: str) -> str:
     return value
 
 
+def is_valid_queue_name(name: str) -> bool:
+    """Azure Storage queue naming rules (3-63 of a-z 0-9 and single '-', alphanumeric at both ends)."""
+    return bool(_QUEUE_NAME.match(name))
+
+
 def _queue_name(value: str) -> str:
     if not _QUEUE_NAME.match(value):
         raise _rule(
@@ -249,7 +255,7 @@ class _Model(BaseModel):
 
 class ReportOptions(_Model):
     results_queue: Annotated[StrictStr, AfterValidator(_queue_name)] | None = Field(
-        default=None, description="Queue for the result message; None = the app setting's default."
+        default=None, description="Queue for the result message; omitted = the app setting's default."
     )
     region_ready_messages: StrictBool = False
 
@@ -264,7 +270,7 @@ class GalleryRef(_Model):
 
 
 class DefinitionSpec(_Model):
-    """The image definition; fields left None are taken from the VM or the existing definition."""
+    """The image definition; fields left out are taken from the VM or the existing definition."""
 
     name: Annotated[StrictStr, AfterValidator(_definition_name)]
     publisher: StrictStr | None = Field(default=None, min_length=1, max_length=128)

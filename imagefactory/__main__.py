@@ -1,0 +1,107 @@
+"""Command line: `python -m imagefactory submit request.json` and `python -m imagefactory schema`.
+
+Exit codes: 0 done, 1 the queue could not be reached, 2 the request (or the command line) is
+invalid. Errors go to stderr one per line, in the same words the queue trigger and the HTTP API use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from imagefactory.exceptions import RequestValidationError, SubmitError
+from imagefactory.request import BuildRequest
+from imagefactory.rollout import RolloutFile
+from imagefactory.submit import submit
+
+CONNECTION_SETTING = "AzureWebJobsStorage"
+QUEUE_SETTING = "IMAGEFACTORY_BUILD_QUEUE"
+DEFAULT_QUEUE = "image-builds"
+SCHEMA_DIRECTORY = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_FILES = {"build-request": "build-request.schema.json", "rollout": "rollout.schema.json"}
+
+
+def schema_of(name: str) -> dict[str, Any]:
+    """The JSON schema document of "build-request" or "rollout", generated from the models."""
+    model: type[BuildRequest] | type[RolloutFile] = BuildRequest if name == "build-request" else RolloutFile
+    schema = model.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_FILES[name], **schema}
+
+
+def render_schema(name: str) -> str:
+    """The exact text of the committed schema file (stable key order, trailing newline)."""
+    return json.dumps(schema_of(name), indent=2, ensure_ascii=False) + "\n"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m imagefactory", description="Image Factory tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    send = commands.add_parser("submit", help="validate a build request and put it on the build queue")
+    send.add_argument("request", help="path of the request JSON file, or - for stdin")
+    send.add_argument(
+        "--connection-string", help=f"storage connection string (default: environment {CONNECTION_SETTING})"
+    )
+    send.add_argument(
+        "--queue", help=f"queue name (default: environment {QUEUE_SETTING}, else {DEFAULT_QUEUE!r})"
+    )
+    send.add_argument(
+        "--encoding", choices=["base64", "none"], default="base64", help="host.json messageEncoding (base64)"
+    )
+
+    schema = commands.add_parser("schema", help="print the JSON schema of the build request")
+    schema.add_argument("--rollout", action="store_true", help="print the rollout file schema instead")
+    schema.add_argument(
+        "--write", action="store_true", help=f"write both schema files into {SCHEMA_DIRECTORY}"
+    )
+    return parser
+
+
+def _submit(args: argparse.Namespace) -> int:
+    connection_string = args.connection_string or os.environ.get(CONNECTION_SETTING)
+    if not connection_string:
+        print(f"error: pass --connection-string or set {CONNECTION_SETTING}", file=sys.stderr)
+        return 2
+    queue = args.queue or os.environ.get(QUEUE_SETTING) or DEFAULT_QUEUE
+    try:
+        text = sys.stdin.buffer.read() if args.request == "-" else Path(args.request).read_bytes()
+    except OSError as error:
+        print(f"error: cannot read {args.request}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
+        message_id = submit(
+            text, connection_string=connection_string, queue_name=queue, encoding=args.encoding
+        )
+    except RequestValidationError as error:
+        for field_error in error.errors:
+            print(str(field_error), file=sys.stderr)
+        return 2
+    except SubmitError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(message_id)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    if args.write:
+        for name, filename in SCHEMA_FILES.items():
+            (SCHEMA_DIRECTORY / filename).write_text(render_schema(name), encoding="utf-8")
+            print(SCHEMA_DIRECTORY / filename)
+        return 0
+    sys.stdout.write(render_schema("rollout" if args.rollout else "build-request"))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return _submit(args) if args.command == "submit" else _schema(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Put a build request on the build queue, the way a build system (or an operator) would.
+
+The request is validated here first, with the same rules and texts as the queue trigger, so a
+producer learns about a broken request at once instead of finding it in the poison queue later.
+The message body is the request's canonical JSON; its encoding must match the Functions host's
+`extensions.queues.messageEncoding` (host.json), which is base64 unless set to "none".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from imagefactory.exceptions import SubmitError
+from imagefactory.request import BuildRequest, is_valid_queue_name
+
+MessageEncoding = Literal["base64", "none"]
+MAX_MESSAGE_BYTES = 64 * 1024  # Azure Storage queue limit for the encoded message
+
+
+def validated(
+    request: BuildRequest | Mapping[str, Any] | str | bytes, *, now: datetime | None = None
+) -> BuildRequest:
+    """The request as a validated model (a model is re-checked: time-relative rules may have expired)."""
+    if isinstance(request, BuildRequest):
+        return BuildRequest.parse_obj_strict(request.model_dump(mode="json"), now=now)
+    if isinstance(request, str | bytes):
+        return BuildRequest.parse_json(request, now=now)
+    return BuildRequest.parse_obj_strict(request, now=now)
+
+
+def message_body(request: BuildRequest) -> str:
+    """The queue message text: compact canonical JSON of the request."""
+    return json.dumps(request.model_dump(mode="json"), separators=(",", ":"), sort_keys=True)
+
+
+def submit(
+    request: BuildRequest | Mapping[str, Any] | str | bytes,
+    *,
+    connection_string: str,
+    queue_name: str,
+    encoding: MessageEncoding = "base64",
+    client_options: Mapping[str, Any] | None = None,
+) -> str:
+    """Validate `request` and enqueue it; returns the queue message id.
+
+    Raises RequestValidationError (field errors) before touching storage, SubmitError when the
+    message cannot be enqueued. A missing queue is created, as the Functions host would.
+    `client_options` go to the QueueClient (retry_policy, connection_timeout, transport, ...).
+    """
+    build = validated(request)
+    if not is_valid_queue_name(queue_name):
+        raise SubmitError(f"queue name {queue_name!r} is not a valid storage queue name")
+    if encoding not in ("base64", "none"):
+        raise SubmitError(f"encoding must be 'base64' or 'none', got {encoding!r}")
+    body = message_body(build)
+    encoded_size = (
+        (len(body.encode("utf-8")) + 2) // 3 * 4 if encoding == "base64" else len(body.encode("utf-8"))
+    )
+    if encoded_size > MAX_MESSAGE_BYTES:
+        raise SubmitError(
+            f"the request is {encoded_size} bytes once encoded; a queue message holds {MAX_MESSAGE_BYTES}"
+        )
+
+    from azure.core.exceptions import AzureError, ResourceNotFoundError
+    from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+
+    # Without an encode policy the client sends the text as it is ("none").
+    options: dict[str, Any] = dict(client_options or {})
+    if encoding == "base64":
+        options["message_encode_policy"] = TextBase64EncodePolicy()
+    try:
+        client = QueueClient.from_connection_string(connection_string, queue_name, **options)
+    except ValueError as error:
+        raise SubmitError(f"the storage connection string is not usable: {error}") from None
+    try:
+        with client:
+            try:
+                sent = client.send_message(body)
+            except ResourceNotFoundError:
+                client.create_queue()
+                sent = client.send_message(body)
+    except AzureError as error:
+        raise SubmitError(f"could not enqueue on {queue_name!r}: {error.message}") from None
+    return str(sent.id)
