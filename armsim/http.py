@@ -28,6 +28,14 @@ class ArmRequest:
     def scope(self) -> Scope:
         return Scope(self.params["subscription"], self.params["resource_group"])
 
+    @property
+    def resource_name(self) -> str | None:
+        """The most specific resource name in the path, which faults can be matched on."""
+        for name in ("version", "definition", "name", "gallery", "operation"):
+            if name in self.params:
+                return self.params[name]
+        return None
+
     def expand(self) -> str:
         return self.query.get("$expand", "").lower()
 

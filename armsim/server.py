@@ -51,13 +51,6 @@ def create_app(backend: Backend) -> web.Application:
     return app
 
 
-def _resource_name(params: dict[str, str]) -> str | None:
-    for name in ("version", "definition", "name", "gallery", "operation"):
-        if name in params:
-            return params[name]
-    return None
-
-
 def _resource_key(match: Match, path: str) -> str:
     """The resource a Compute per-resource quota counts against: the VM (not its action) or the operation."""
     lowered = path.lower().rstrip("/")
@@ -146,7 +139,7 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
                     _resource_key(match, path),
                 )
             headers.update(admission.headers)
-            fault = backend.faults.take(REQUEST_KINDS, operation, _resource_name(match.params))
+            fault = backend.faults.take(REQUEST_KINDS, operation, arm_request.resource_name)
             if fault is not None:
                 if fault.kind == "drop":
                     raise DroppedConnectionError()

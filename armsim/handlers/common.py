@@ -8,7 +8,7 @@ from typing import Any
 from armsim.backend import Backend
 from armsim.errors import InvalidParameterError
 from armsim.http import ArmRequest
-from armsim.models.operations import AsyncOperation, Resolver, finishes_at
+from armsim.models.operations import FAILED, AsyncOperation, Outcome, Resolver, finishes_at
 
 COMPUTE_API_VERSION = "2026-04-01"
 GALLERY_API_VERSION = "2026-03-03"
@@ -46,7 +46,7 @@ def start_compute_operation(
     error: dict[str, Any] | None = None,
 ) -> AsyncOperation:
     """A Compute (`locations/{loc}/operations/{id}`) operation; fault `operation_failed` makes it fail."""
-    injected = operation_failure_fault(backend, name, req.params.get("name", ""))
+    injected = operation_failure_fault(backend, name, req.resource_name or "")
     if resolver is None or injected is not None:
         resolver = finishes_at(ends_at or backend.now(), output=output, error=injected or error)
     return backend.start_operation(
@@ -63,7 +63,11 @@ def start_compute_operation(
 def start_caps_operation(
     backend: Backend, req: ArmRequest, name: str, location: str, resolver: Resolver, retry_after: float
 ) -> AsyncOperation:
-    """A gallery (`locations/{loc}/capsOperations/{id}`) operation."""
+    """A gallery (`locations/{loc}/capsOperations/{id}`) operation; fault `operation_failed` fails it
+    when it would otherwise have finished."""
+    injected = operation_failure_fault(backend, name, req.resource_name or "")
+    if injected is not None:
+        resolver = _failing(resolver, injected)
     return backend.start_operation(
         name,
         req.scope.subscription,
@@ -73,6 +77,14 @@ def start_caps_operation(
         resolver,
         retry_after,
     )
+
+
+def _failing(resolver: Resolver, error: dict[str, Any]) -> Resolver:
+    def resolve(now: datetime) -> Outcome:
+        outcome = resolver(now)
+        return Outcome(FAILED, outcome.end_time, error=error) if outcome.done else outcome
+
+    return resolve
 
 
 def operation_failure_fault(backend: Backend, name: str, resource: str) -> dict[str, Any] | None:

@@ -18,6 +18,7 @@ from armsim.handlers.common import (
     start_caps_operation,
     tags_of,
 )
+from armsim.handlers.lists import paged
 from armsim.http import ArmRequest, Reply
 from armsim.ids import key
 from armsim.models.gallery import Gallery
@@ -63,7 +64,7 @@ def get_gallery(backend: Backend, req: ArmRequest) -> Reply:
 def list_galleries(backend: Backend, req: ArmRequest) -> Reply:
     now = backend.now()
     items = backend.under(backend.galleries, req.scope.prefix)
-    return Reply(200, {"value": [g.to_resource(now) for g in items]})
+    return Reply(200, paged(req, [g.to_resource(now) for g in items]))
 
 
 def put_gallery(backend: Backend, req: ArmRequest) -> Reply:
@@ -161,7 +162,9 @@ def get_definition(backend: Backend, req: ArmRequest) -> Reply:
 def list_definitions(backend: Backend, req: ArmRequest) -> Reply:
     gallery = gallery_of(backend, req)
     now = backend.now()
-    return Reply(200, {"value": [d.to_resource(now) for d in backend.under(backend.definitions, gallery.id)]})
+    return Reply(
+        200, paged(req, [d.to_resource(now) for d in backend.under(backend.definitions, gallery.id)])
+    )
 
 
 def put_definition(backend: Backend, req: ArmRequest) -> Reply:

@@ -21,6 +21,7 @@ from armsim.handlers.common import (
     start_compute_operation,
     tags_of,
 )
+from armsim.handlers.lists import paged
 from armsim.http import ArmRequest, Reply
 from armsim.ids import key, parse_id
 from armsim.models.image import ManagedImage
@@ -42,7 +43,7 @@ def get_image(backend: Backend, req: ArmRequest) -> Reply:
 def list_images(backend: Backend, req: ArmRequest) -> Reply:
     now = backend.now()
     return Reply(
-        200, {"value": [i.to_resource(now) for i in backend.under(backend.images, req.scope.prefix)]}
+        200, paged(req, [i.to_resource(now) for i in backend.under(backend.images, req.scope.prefix)])
     )
 
 

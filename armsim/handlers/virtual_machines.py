@@ -23,6 +23,7 @@ from armsim.handlers.common import (
     tags_of,
 )
 from armsim.handlers.guest import run_script
+from armsim.handlers.lists import paged
 from armsim.http import ArmRequest, Reply
 from armsim.ids import parse_id
 from armsim.models.operations import IN_PROGRESS, Outcome
@@ -56,7 +57,7 @@ def instance_view(backend: Backend, req: ArmRequest) -> Reply:
 def list_vms(backend: Backend, req: ArmRequest) -> Reply:
     now = backend.now()
     vms = backend.under(backend.vms, req.scope.prefix)
-    return Reply(200, {"value": [vm.to_resource(now) for vm in vms]})
+    return Reply(200, paged(req, [vm.to_resource(now) for vm in vms]))
 
 
 def _power_action(

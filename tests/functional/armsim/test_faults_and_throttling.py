@@ -174,3 +174,20 @@ def test_throttling_can_be_disabled(sim: ArmsimHandle, client: ComputeManagement
     for _ in range(50):
         client.virtual_machines.get(RG, "build-vm")
     assert set(statuses_of(sim, "virtualMachines.get")) == {200}
+
+
+def test_failed_gallery_operation_surfaces_through_the_poller(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    sim.set_fault(
+        "galleries.createOrUpdate",
+        kind="operation_failed",
+        resource="gal",
+        code="GalleryFailed",
+        message="gallery could not be created",
+    )
+    with pytest.raises(HttpResponseError) as err:
+        client.galleries.begin_create_or_update(RG, "gal", {"location": "westus"}).result()
+    assert "gallery could not be created" in str(err.value)
+    # The fault was used up: the retry succeeds.
+    assert client.galleries.begin_create_or_update(RG, "gal", {"location": "westus"}).result().name == "gal"

@@ -163,3 +163,20 @@ def test_run_command_needs_a_running_vm_and_one_at_a_time(sim: ArmsimHandle, cli
             RG, "build-vm", {"commandId": "RunShellScript", "script": ["true"]}
         )
     assert err.value.error.code == "OperationNotAllowed"
+
+
+def test_windows_sysprep_shutdown_stops_the_vm_when_sysprep_ends(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    seed(sim, os_type="Windows")
+    run(
+        client,
+        "RunPowerShellScript",
+        ["C:\\Windows\\System32\\Sysprep\\sysprep.exe /generalize /oobe /shutdown"],
+    )
+    codes = [s.code for s in client.virtual_machines.instance_view(RG, "build-vm").statuses]
+    assert codes[-1] == "PowerState/running"
+    sim.advance(sim.backend.timing.sysprep)
+    codes = [s.code for s in client.virtual_machines.instance_view(RG, "build-vm").statuses]
+    assert codes[-1] == "PowerState/stopped"
+    client.virtual_machines.generalize(RG, "build-vm")  # allowed now that the guest stopped itself
