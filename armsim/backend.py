@@ -7,7 +7,6 @@ drop resources whose deletion finished, so state follows the clock lazily.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -144,7 +143,3 @@ class Backend:
         )
         self.operations[op.op_id.lower()] = op
         return op
-
-    def locked(self, fn: Callable[[], Any]) -> Any:
-        with self.lock:
-            return fn()

@@ -153,8 +153,8 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     except DroppedConnectionError:
         _log(backend, method, path, query, 0, kind, operation, wall)
         if request.transport is not None:
-            request.transport.abort()
-        raise
+            request.transport.abort()  # the client sees the connection reset with no answer
+        return web.Response(status=500)
     except ArmError as err:
         reply = Reply(err.status, err.envelope(), err.headers)
     except ConfigError as err:

@@ -11,6 +11,7 @@ An empty bucket answers 429 with Retry-After (seconds until a token is back) and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import threading
@@ -135,14 +136,15 @@ class Throttler:
                     _parse_limits("throttling.arm", value, set(ARM_LIMITS), per_minute=False)
                 )
             elif name == "compute":
+                # A policy's limit applies per resource where Compute counts per resource (per VM,
+                # per operation), otherwise per subscription.
                 limits = _parse_limits("throttling.compute", value, set(COMPUTE_POLICIES), per_minute=True)
                 for policy, limit in limits.items():
                     old = self.compute_policies[policy]
-                    self.compute_policies[policy] = ComputePolicy(
-                        policy,
-                        limit if old.per_resource else None,
-                        limit if not old.per_resource else old.per_subscription,
-                    )
+                    if old.per_resource is not None:
+                        self.compute_policies[policy] = dataclasses.replace(old, per_resource=limit)
+                    else:
+                        self.compute_policies[policy] = dataclasses.replace(old, per_subscription=limit)
             else:
                 raise ConfigError(f"throttling.{name}: unknown setting; known: enabled, arm, compute")
         self.reset()
