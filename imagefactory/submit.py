@@ -65,10 +65,13 @@ def submit(
         )
 
     from azure.core.exceptions import AzureError, ResourceNotFoundError
-    from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+    from azure.storage.queue import ExponentialRetry, QueueClient, TextBase64EncodePolicy
 
     # Without an encode policy the client sends the text as it is ("none").
     options: dict[str, Any] = dict(client_options or {})
+    # The SDK's default retry waits 15 s, 18 s, 24 s...: a build system calling this wants a prompt
+    # answer when storage is unreachable, not a minute of silence.
+    options.setdefault("retry_policy", ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=3))
     if encoding == "base64":
         options["message_encode_policy"] = TextBase64EncodePolicy()
     try:
