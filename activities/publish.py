@@ -20,5 +20,8 @@ def publish_queue_message(payload: dict[str, Any]) -> dict[str, Any]:
             queue=payload["queue"],
             connection_string=settings.queue_connection_string(),
             connection_setting=settings.queue_connection_setting,
+            retry_total=settings.http_retry_total,
+            inline_wait_seconds=settings.http_max_inline_wait_seconds,
+            timeout_seconds=settings.http_timeout_seconds,
         ).model_dump(mode="json")
     )

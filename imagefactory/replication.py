@@ -65,8 +65,25 @@ class Observation(_Model):
     failed: list[str]
 
 
+def _likely_completion_order(watch: ReplicationWatch, names: list[str]) -> list[str]:
+    """Regions seen Completed in the same read, earliest likely finisher first.
+
+    Azure reports no completion time, so regions that finished between two reads are ordered by
+    what the previous read predicted (then by progress, then by name) rather than alphabetically.
+    """
+
+    def key(name: str) -> tuple[datetime, int, str]:
+        region = watch.regions.get(name)
+        if region is None:
+            return datetime.max.replace(tzinfo=watch.started_at.tzinfo), 0, name
+        finish = predicted_finish(region) or datetime.max.replace(tzinfo=watch.started_at.tzinfo)
+        return finish, -region.progress, name
+
+    return sorted(names, key=key)
+
+
 def observe(watch: ReplicationWatch, summary: ReplicationSummary | None, now: datetime) -> Observation:
-    """Fold one replication status read into the watch."""
+    """Fold one replication status read into the watch; `newly_completed` is in likely completion order."""
     regions = {name: region.model_copy(deep=True) for name, region in watch.regions.items()}
     newly_completed: list[str] = []
     for item in summary.regions if summary is not None else []:
@@ -84,7 +101,9 @@ def observe(watch: ReplicationWatch, summary: ReplicationSummary | None, now: da
             newly_completed.append(item.region)
     updated = watch.model_copy(update={"regions": regions, "polls": watch.polls + 1})
     return Observation(
-        watch=updated, newly_completed=sorted(newly_completed), failed=updated.failed_regions()
+        watch=updated,
+        newly_completed=_likely_completion_order(watch, newly_completed),
+        failed=updated.failed_regions(),
     )
 
 

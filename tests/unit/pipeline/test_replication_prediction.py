@@ -68,3 +68,22 @@ def test_completion_is_recorded_once_with_its_time_and_failures_are_listed() -> 
     assert second.newly_completed == []
     assert second.failed == ["northeurope"]
     assert second.watch.regions["westeurope"].ready_at == T0
+
+
+def test_regions_completed_between_two_reads_are_listed_by_likely_finish_not_by_name() -> None:
+    watch = ReplicationWatch.start(["austriaeast", "westeurope", "brazilsouth"], T0)
+    watch = observe(watch, _summary(austriaeast=10, westeurope=40, brazilsouth=20), T0).watch
+    later = T0 + timedelta(minutes=10)
+    # westeurope predicted to finish first, then brazilsouth, then austriaeast
+    watch = observe(watch, _summary(austriaeast=20, westeurope=80, brazilsouth=50), later).watch
+    done_at = later + timedelta(hours=2)
+    seen = observe(watch, _summary(austriaeast=100, westeurope=100, brazilsouth=100), done_at)
+    assert seen.newly_completed == ["westeurope", "brazilsouth", "austriaeast"]
+    assert {r.ready_at for r in seen.watch.regions.values()} == {done_at}
+
+
+def test_without_a_prediction_higher_progress_is_taken_as_the_earlier_finisher() -> None:
+    watch = ReplicationWatch.start(["alpha", "beta"], T0)
+    watch = observe(watch, _summary(alpha=10, beta=60), T0).watch
+    seen = observe(watch, _summary(alpha=100, beta=100), T0 + timedelta(minutes=30))
+    assert seen.newly_completed == ["beta", "alpha"]
