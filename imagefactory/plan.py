@@ -128,8 +128,17 @@ def make_plan(
     deprovision: Literal["Linux", "Windows"] | None = None
     if needs_vm_work and request.generalize == "deprovision" and vm is not None and not vm.generalized:
         deprovision = "Windows" if (vm.os_type or "").lower() == "windows" else "Linux"
+    notes: list[str] = fields.pop("notes")
+    if vm is not None and vm.generalized and request.generalize != "none" and not blockers:
+        notes.append(
+            f"VM {vm.name!r} is already generalized: the guest work is done, so deprovision, "
+            "deallocate and generalize are skipped"
+        )
+    if request.rebuild_failed:
+        notes.append("rebuild of a failed build: what the earlier attempt left is adopted and converged")
     plan = BuildPlan(
         build_id=build_id,
+        notes=notes,
         source_vm_id=request.source,
         vm_exists=vm is not None,
         blockers=blockers,
