@@ -16,6 +16,8 @@ from demo.stack import SUBSCRIPTION, DemoStack
 
 ROLLOUT_FILE_NAME = "rollout.yaml"
 TIMER_FUNCTION = "nightly_rollout"
+# Rollout builds are named by correlation id (build-...); explicit versions by version (version-...).
+ROLLOUT_PREFIX = "build-"
 
 
 def _template(definition: str, generalize: str) -> dict[str, Any]:
@@ -98,7 +100,9 @@ def run(console: Console, stack: DemoStack, *, timeout: float) -> bool:
         time.sleep(1.0)
     listing = _wait(
         stack,
-        lambda: _builds_with(stack, "@") if len(_builds_with(stack, "@")) >= 2 else None,
+        lambda: (
+            _builds_with(stack, ROLLOUT_PREFIX) if len(_builds_with(stack, ROLLOUT_PREFIX)) >= 2 else None
+        ),
         "the rollout builds",
         timeout,
     )
@@ -154,7 +158,9 @@ def run(console: Console, stack: DemoStack, *, timeout: float) -> bool:
     console.rule("rollout results")
     finished = _wait(
         stack,
-        lambda: (lambda b: b if all(x["status"] != "Running" for x in b) else None)(_builds_with(stack, "@")),
+        lambda: (lambda b: b if all(x["status"] != "Running" for x in b) else None)(
+            _builds_with(stack, ROLLOUT_PREFIX)
+        ),
         "the rollout builds to finish",
         timeout,
     )
@@ -167,7 +173,7 @@ def _builds_with(stack: DemoStack, marker: str) -> list[dict[str, Any]]:
     status, body = call("GET", stack.api("builds"))
     if status != 200 or not isinstance(body, dict):
         return []
-    return [b for b in body.get("builds", []) if marker in b["build_id"] or "nightly" in str(b.get("target"))]
+    return [b for b in body.get("builds", []) if b["build_id"].startswith(marker)]
 
 
 def _view_if(stack: DemoStack, build_id: str, accept: Any) -> dict[str, Any] | None:
