@@ -15,7 +15,13 @@ from tests.e2e.stack import BUILD_QUEUE, RESULTS_QUEUE, SUBSCRIPTION, Stack, gal
 
 def test_queue_message_becomes_replicated_version_and_result_message(stack: Stack) -> None:
     vm_id = stack.seed_vm("vm-queue-01", tags={"imagefactory-allow-delete": "true"})
-    document = gallery_request(vm_id, "1.0.0", correlation_id="ci-run-4711", delete_source_vm=True)
+    document = gallery_request(
+        vm_id,
+        "1.0.0",
+        correlation_id="ci-run-4711",
+        delete_source_vm=True,
+        report={"region_ready_messages": True},
+    )
     submit(document, connection_string=stack.connection, queue_name=BUILD_QUEUE)
     instance_id = instance_id_for(BuildRequest.parse_obj_strict(document))
 
@@ -23,7 +29,16 @@ def test_queue_message_becomes_replicated_version_and_result_message(stack: Stac
 
     assert final.runtime_status == "Completed"
     assert final.output["status"] == "Succeeded", final.output["summary"]
-    (result,) = stack.wait_for_messages(RESULTS_QUEUE, lambda m: m.get("correlation_id") == "ci-run-4711")
+    ready = stack.wait_for_messages(
+        RESULTS_QUEUE,
+        lambda m: m.get("kind") == "image-region-ready" and m.get("correlation_id") == "ci-run-4711",
+        count=3,
+    )
+    assert sorted(m["region"] for m in ready) == ["eastus", "northeurope", "westeurope"]
+    (result,) = stack.wait_for_messages(
+        RESULTS_QUEUE,
+        lambda m: m.get("kind") == "image-build-result" and m.get("correlation_id") == "ci-run-4711",
+    )
     assert result["kind"] == "image-build-result"
     assert result["status"] == "Succeeded"
     assert result["build_id"] == instance_id

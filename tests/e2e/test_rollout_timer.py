@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import azure.durable_functions as df
 import yaml
 
 from imagefactory.rollout import ListedVm, load_rollout, plan
+from imagefactory.settings import get_settings
 from tests.e2e.stack import IMAGES_GROUP, RESOURCE_GROUP, SUBSCRIPTION, Stack
+from triggers.rollout_timer import run_rollout
 
 OCCURRENCE = datetime(2030, 1, 1, 2, 0, tzinfo=UTC)  # the conftest schedule "0 0 2 1 1 *"
 GROUP_ID = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}"
@@ -65,3 +68,33 @@ def test_timer_fired_twice_starts_each_line_once(stack: Stack) -> None:
     assert sum("nightly-sweep" in p for p in puts) == 1
     ref_result = finals[next(b.instance_id for b in expected.builds if b.line == "web-ref")].output
     assert ref_result["vm"]["fate"] == "restarted"
+
+
+def test_dry_run_logs_what_it_would_start_and_starts_nothing(stack: Stack) -> None:
+    swept = stack.seed_vm("vm-dry-run-01", tags={"dry": "run"})
+    rollout = {
+        "lines": [
+            {
+                "name": "dry",
+                "sweep": {"resource_group": GROUP_ID, "tag": "dry", "value": "run"},
+                "template": _template("dry-run", "deprovision"),
+            }
+        ]
+    }
+    settings = get_settings().model_copy(
+        update={"rollout_file": yaml.safe_dump(rollout), "rollout_dry_run": True}
+    )
+    client = df.DurableOrchestrationClient(stack.host.engine.client_binding(stack.host.base_url))
+    status = {"Next": "2031-01-01T02:00:00+00:00"}
+    writes_before = len([e for e in stack.sim.requests() if e.kind != "read"])
+
+    report = stack.host.call(run_rollout(client, settings, schedule_status=status, now=OCCURRENCE))
+
+    assert report.dry_run is True
+    assert report.problems == []
+    assert report.started == []
+    (would,) = report.would_start
+    assert swept in would
+    instance_id = would.split(" ", 1)[0]
+    assert stack.status(instance_id) is None
+    assert len([e for e in stack.sim.requests() if e.kind != "read"]) == writes_before
