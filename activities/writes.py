@@ -8,6 +8,7 @@ from activities.common import dump, gateway
 from activities.registry import activity
 from imagefactory.gateway.outcome import run_step
 from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
+from imagefactory.settings import get_settings
 
 
 @activity
@@ -33,9 +34,24 @@ def generalize_vm(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
-def start_delete_vm(payload: dict[str, Any]) -> dict[str, Any]:
+def start_delete_source_vm(payload: dict[str, Any]) -> dict[str, Any]:
+    """Deletes the source VM after re-checking, against Azure now, the opt-in tag and the image."""
     vm = VmId.parse(payload["vm_id"])
-    return run_step(lambda: dump(gateway(vm.subscription_id).start_delete_vm(vm)))
+    image_id: VersionId | ImageId = (
+        VersionId.parse(payload["image_id"])
+        if "/versions/" in payload["image_id"].lower()
+        else ImageId.parse(payload["image_id"])
+    )
+    return run_step(
+        lambda: dump(
+            gateway(vm.subscription_id).start_delete_source_vm(
+                vm,
+                opt_in_tag=get_settings().delete_opt_in_tag,
+                image_id=image_id,
+                regions=list(payload.get("regions") or []),
+            )
+        )
+    )
 
 
 @activity

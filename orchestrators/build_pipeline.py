@@ -149,7 +149,7 @@ def _run(build: _Build) -> Steps:
         yield from _replicate(build, plan)
     yield from _verify(build, plan)
     if plan.delete_vm and build.verified:
-        yield from _delete_vm(build)
+        yield from _delete_vm(build, plan)
     elif plan.restart_vm:
         yield from _restart_vm(build)
     return None
@@ -366,12 +366,22 @@ def _verify(build: _Build, plan: BuildPlan) -> Steps:
     build.end("verify")
 
 
-def _delete_vm(build: _Build) -> Steps:
+def _delete_vm(build: _Build, plan: BuildPlan) -> Steps:
+    """The only deletion of a VM: asked (plan.delete_vm), opt-in tag (plan blocker), verified here;
+    the activity re-checks tag and image against Azure at the moment it deletes."""
     context, cfg = build.context, build.cfg
+    if not (plan.delete_vm and build.request.delete_source_vm and build.verified and plan.ok):
+        raise StepFailedError("cleanup", "DeletionNotAllowed", "source VM kept: the image is not verified")
     build.begin("cleanup")
     vm_id = build.request.source
     deadline = build.now + timedelta(seconds=cfg.timeout_cleanup_seconds)
-    started = yield from call_step(context, cfg, "cleanup", "start_delete_vm", {"vm_id": vm_id})
+    started = yield from call_step(
+        context,
+        cfg,
+        "cleanup",
+        "start_delete_source_vm",
+        {"vm_id": vm_id, "image_id": plan.image_id, "regions": list(build.regions)},
+    )
     if started.get("already") != "gone":
         yield from poll_until(
             context,

@@ -20,6 +20,7 @@ from azure.mgmt.compute import ComputeManagementClient, models
 
 from imagefactory.azure_client import compute_client
 from imagefactory.exceptions import AzureCallError, PermanentAzureError, TransientAzureError
+from imagefactory.gateway.deletion import deletion_refusal
 from imagefactory.gateway.facts import (
     DefinitionFacts,
     GalleryFacts,
@@ -183,12 +184,31 @@ class ComputeGateway:
             ),
         )
 
-    def start_delete_vm(self, vm: VmId) -> OperationStarted:
+    def start_delete_source_vm(
+        self,
+        vm: VmId,
+        *,
+        opt_in_tag: str,
+        image_id: VersionId | ImageId,
+        regions: list[str],
+    ) -> OperationStarted:
+        """Deletes the source VM only if it still opts in and its image is verified right now.
+
+        The one way the product deletes a VM (imagefactory.gateway.deletion says why it re-checks).
+        """
         facts = self.get_vm(vm)
         if facts is None:
             return OperationStarted(operation="delete", resource_id=str(vm), already="gone")
         if (facts.provisioning_state or "").lower() == "deleting":
             return OperationStarted(operation="delete", resource_id=str(vm), already="deleting")
+        if isinstance(image_id, VersionId):
+            refusal = deletion_refusal(
+                facts, opt_in_tag=opt_in_tag, version=self.get_version(image_id), regions=regions
+            )
+        else:
+            refusal = deletion_refusal(facts, opt_in_tag=opt_in_tag, image=self.get_image(image_id))
+        if refusal is not None:
+            raise PermanentAzureError("DeletionNotAllowed", f"source VM kept: {refusal}")
         return self._start(
             "delete",
             str(vm),
