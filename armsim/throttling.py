@@ -16,9 +16,10 @@ import json
 import math
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from armsim.clock import iso
 from armsim.errors import ArmError, ConfigError, TooManyRequestsError
 
 
@@ -107,7 +108,13 @@ class SubscriptionRequestsThrottledError(TooManyRequestsError):
 
 
 class ComputeThrottledError(TooManyRequestsError):
+    """The Compute provider's 429: its body is the bare error object, not wrapped in `error`
+    (Microsoft's throttling troubleshooting page shows it so; azure-core reads either shape)."""
+
     code = "OperationNotAllowed"
+
+    def envelope(self) -> dict[str, Any]:
+        return dict(super().envelope()["error"])
 
 
 @dataclass
@@ -161,38 +168,47 @@ class Throttler:
         if not self.enabled or kind == "admin":
             return Admission(headers)
         arm_class = ARM_CLASS_BY_KIND.get(kind)
+        policy_name = OPERATION_POLICIES.get(operation)
         with self._lock:
-            picks: list[tuple[Bucket, ArmError]] = []
+            # (bucket, name of what it limits): an ARM class, or a Compute policy window.
+            picks: list[tuple[Bucket, str]] = []
             if arm_class is not None:
-                bucket = self._bucket(("arm", subscription, arm_class), self.arm_limits[arm_class], now)
-                picks.append((bucket, self._arm_error(subscription, arm_class, bucket)))
-            policy_name = OPERATION_POLICIES.get(operation)
-            resource_bucket: Bucket | None = None
-            sub_bucket: Bucket | None = None
+                picks.append(
+                    (self._bucket(("arm", subscription, arm_class), self.arm_limits[arm_class], now), "")
+                )
             if policy_name is not None:
                 policy = self.compute_policies[policy_name]
                 sub_bucket = self._bucket(
                     ("compute", subscription, policy_name), policy.per_subscription, now
                 )
-                picks.append((sub_bucket, self._compute_error(policy_name, sub_bucket)))
+                short = sub_bucket
                 if policy.per_resource is not None and resource_key is not None:
-                    resource_bucket = self._bucket(
+                    short = self._bucket(
                         ("compute", subscription, policy_name, resource_key), policy.per_resource, now
                     )
-                    picks.append((resource_bucket, self._compute_error(policy_name, resource_bucket)))
-            for bucket, error in picks:
-                if bucket.tokens < 1:
-                    raise error
-            for bucket, _ in picks:
-                bucket.tokens -= 1
+                    picks.append((short, policy_name + "3Min"))
+                picks.append((sub_bucket, policy_name + "30Min"))
+            refused = next(((b, group) for b, group in picks if b.tokens < 1), None)
+            if refused is None:
+                for bucket, _ in picks:
+                    bucket.tokens -= 1
             if arm_class is not None:
                 headers[f"x-ms-ratelimit-remaining-subscription-{arm_class}"] = str(int(picks[0][0].tokens))
-            if policy_name is not None and sub_bucket is not None:
-                short = resource_bucket if resource_bucket is not None else sub_bucket
+            if policy_name is not None:
+                # Compute reports both windows on every answer, a throttled one included.
                 headers["x-ms-ratelimit-remaining-resource"] = (
                     f"Microsoft.Compute/{policy_name}3Min;{int(short.tokens)},"
                     f"Microsoft.Compute/{policy_name}30Min;{int(sub_bucket.tokens)}"
                 )
+            if refused is not None:
+                bucket, group = refused
+                error = (
+                    self._compute_error(group, bucket, now)
+                    if group
+                    else self._arm_error(subscription, str(arm_class), bucket)
+                )
+                error.headers.update(headers)
+                raise error
         return Admission(headers)
 
     def _bucket(self, key: tuple[str, ...], limit: Limit, now: datetime) -> Bucket:
@@ -219,17 +235,20 @@ class Throttler:
             headers={"Retry-After": retry},
         )
 
-    def _compute_error(self, policy_name: str, bucket: Bucket) -> ArmError:
+    def _compute_error(self, group: str, bucket: Bucket, now: datetime) -> ArmError:
+        """`group` is the policy and window, e.g. "LowCostGet3Min", as Compute names its target."""
         retry = self._retry_after(bucket)
         return ComputeThrottledError(
             THROTTLED_MESSAGE,
             details=[
                 {
                     "code": "TooManyRequests",
-                    "target": policy_name,
+                    "target": group,
                     "message": json.dumps(
                         {
-                            "operationGroup": policy_name,
+                            "operationGroup": group,
+                            "startTime": iso(now),
+                            "endTime": iso(now + timedelta(seconds=int(retry))),
                             "allowedRequestCount": int(bucket.capacity),
                             "measuredRequestCount": int(bucket.capacity) + 1,
                         }

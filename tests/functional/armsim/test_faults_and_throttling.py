@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 from azure.mgmt.compute import ComputeManagementClient
@@ -151,7 +153,15 @@ def test_throttled_compute_body_is_the_real_shape(sim: ArmsimHandle):
         "The server rejected the request because too many requests have been received for this subscription."
     )
     assert err.value.error.details[0].code == "TooManyRequests"
-    assert err.value.error.details[0].target == "LowCostGet"
+    # The per-VM window ran out; Compute names the policy window and answers with the bare error object.
+    assert err.value.error.details[0].target == "LowCostGet3Min"
+    raw = err.value.response.json()
+    assert raw["code"] == "OperationNotAllowed"
+    assert json.loads(raw["details"][0]["message"])["operationGroup"] == "LowCostGet3Min"
+    assert err.value.response.headers["x-ms-ratelimit-remaining-resource"].startswith(
+        "Microsoft.Compute/LowCostGet3Min;0,"
+    )
+    assert err.value.response.headers["Retry-After"] == "5"  # 12 tokens a minute: one back in 5 s
 
 
 def test_remaining_resource_header_counts_down(sim: ArmsimHandle, client: ComputeManagementClient):
