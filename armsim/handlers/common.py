@@ -7,7 +7,7 @@ from typing import Any
 
 from armsim.backend import Backend
 from armsim.errors import InvalidParameterError
-from armsim.http import ArmRequest
+from armsim.http import ArmRequest, Reply
 from armsim.models.operations import FAILED, AsyncOperation, Outcome, Resolver, finishes_at
 
 COMPUTE_API_VERSION = "2026-04-01"
@@ -21,6 +21,12 @@ def seconds_later(now: datetime, seconds: float) -> datetime:
 def retry_after_value(seconds: float) -> str:
     """Retry-After must be >= 1: azure-core ignores 0 and falls back to its own 30 s interval."""
     return str(max(1, round(seconds)))
+
+
+def already_absent() -> Reply:
+    """DELETE is idempotent in ARM: deleting what is not there answers 204 No Content, so cleanup
+    code can delete without looking first."""
+    return Reply(204, None)
 
 
 def async_headers(

@@ -9,6 +9,7 @@ from typing import Any
 from armsim.backend import Backend
 from armsim.errors import CannotDeleteResourceError, InvalidParameterError, PropertyChangeNotAllowedError
 from armsim.handlers.common import (
+    already_absent,
     async_headers,
     enum_value,
     get_path,
@@ -119,7 +120,9 @@ def _update_gallery(
 
 
 def delete_gallery(backend: Backend, req: ArmRequest) -> Reply:
-    gallery = gallery_of(backend, req)
+    gallery = backend.find(backend.galleries, req.scope.gallery_id(req.params["gallery"]))
+    if gallery is None:
+        return already_absent()
     if backend.under(backend.definitions, gallery.id):
         raise CannotDeleteResourceError(
             "Can not delete resource before nested resources are deleted. "
@@ -139,12 +142,16 @@ def delete_gallery(backend: Backend, req: ArmRequest) -> Reply:
 
 
 # --- definitions ------------------------------------------------------------------------------------
-def definition_of(backend: Backend, req: ArmRequest) -> GalleryImage:
-    gallery = backend.parent(
+def _parent_gallery(backend: Backend, req: ArmRequest) -> Gallery:
+    return backend.parent(
         backend.galleries,
         req.scope.gallery_id(req.params["gallery"]),
         f"{GALLERY_TYPE}/{req.params['gallery']}",
     )
+
+
+def definition_of(backend: Backend, req: ArmRequest) -> GalleryImage:
+    gallery = _parent_gallery(backend, req)
     name = req.params["definition"]
     return backend.get(
         backend.definitions,
@@ -168,11 +175,7 @@ def list_definitions(backend: Backend, req: ArmRequest) -> Reply:
 
 
 def put_definition(backend: Backend, req: ArmRequest) -> Reply:
-    gallery = backend.parent(
-        backend.galleries,
-        req.scope.gallery_id(req.params["gallery"]),
-        f"{GALLERY_TYPE}/{req.params['gallery']}",
-    )
+    gallery = _parent_gallery(backend, req)
     name = req.params["definition"]
     body = req.json_object()
     now = backend.now()
@@ -311,7 +314,12 @@ def patch_definition(backend: Backend, req: ArmRequest) -> Reply:
 
 
 def delete_definition(backend: Backend, req: ArmRequest) -> Reply:
-    definition = definition_of(backend, req)
+    gallery = _parent_gallery(backend, req)
+    definition = backend.find(
+        backend.definitions, req.scope.definition_id(gallery.name, req.params["definition"])
+    )
+    if definition is None:
+        return already_absent()
     if backend.under(backend.versions, definition.id):
         raise CannotDeleteResourceError(
             f"Can not delete resource before nested resources are deleted. Gallery image '{definition.name}' "

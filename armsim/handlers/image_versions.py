@@ -16,6 +16,7 @@ from armsim.errors import (
 )
 from armsim.faults import REPLICATION_FAILURE_MESSAGE
 from armsim.handlers.common import (
+    already_absent,
     async_headers,
     enum_value,
     get_path,
@@ -75,7 +76,12 @@ def list_versions(backend: Backend, req: ArmRequest) -> Reply:
 
 
 def delete_version(backend: Backend, req: ArmRequest) -> Reply:
-    version = _version(backend, req)
+    _, definition = _parents(backend, req)
+    version = backend.find(
+        backend.versions, req.scope.version_id(definition.gallery, definition.name, req.params["version"])
+    )
+    if version is None:
+        return already_absent()
     now = backend.now()
     version.lifecycle.start_delete(now, seconds_later(now, backend.timing.version_delete))
     op = start_caps_operation(

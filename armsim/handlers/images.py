@@ -12,6 +12,7 @@ from armsim.errors import (
     ResourceNotFoundError,
 )
 from armsim.handlers.common import (
+    already_absent,
     async_headers,
     enum_value,
     get_path,
@@ -48,7 +49,9 @@ def list_images(backend: Backend, req: ArmRequest) -> Reply:
 
 
 def delete_image(backend: Backend, req: ArmRequest) -> Reply:
-    image = _image(backend, req)
+    image = backend.find(backend.images, req.scope.image_id(req.params["name"]))
+    if image is None:
+        return already_absent()
     now = backend.now()
     ends = image.lifecycle.gone_at or seconds_later(now, backend.timing.image_delete)
     op = start_compute_operation(backend, req, "images.delete", image.location, ends_at=ends)

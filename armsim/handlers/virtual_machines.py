@@ -14,6 +14,7 @@ from armsim.errors import (
     ResourceNotFoundError,
 )
 from armsim.handlers.common import (
+    already_absent,
     async_headers,
     enum_value,
     get_path,
@@ -112,7 +113,9 @@ def generalize(backend: Backend, req: ArmRequest) -> Reply:
 
 
 def delete(backend: Backend, req: ArmRequest) -> Reply:
-    vm = _vm(backend, req)
+    vm = backend.find(backend.vms, req.scope.vm_id(req.params["name"]))
+    if vm is None:
+        return already_absent()
     now = backend.now()
     force = req.query.get("forcedeletion", "false").lower() == "true"
     seconds = backend.timing.vm_delete / (2 if force else 1)
