@@ -120,6 +120,22 @@ class Backend:
             if k.startswith(prefix) and k[len(prefix) :].count("/") == 1 and not r.lifecycle.is_gone(now)
         ]
 
+    def region_of(self, resource_path: str, body: Any) -> str | None:
+        """The region a request acts in, for region-scoped faults: the addressed resource's
+        location, else the `location` a creating PUT names."""
+        k = key(resource_path.rstrip("/"))
+        resource = (
+            self.vms.get(k)
+            or self.images.get(k)
+            or self.galleries.get(k)
+            or self.definitions.get(k)
+            or self.versions.get(k)
+        )
+        if resource is not None:
+            return resource.location
+        location = body.get("location") if isinstance(body, dict) else None
+        return location if isinstance(location, str) else None
+
     # --- operations -------------------------------------------------------------------------
     def start_operation(
         self,

@@ -33,7 +33,7 @@ from armsim.handlers.common import retry_after_value
 from armsim.http import ArmRequest, Reply
 from armsim.ids import check_subscription
 from armsim.routes import build_router
-from armsim.routing import KIND_BY_METHOD, Match, Router
+from armsim.routing import KIND_BY_METHOD, Router
 
 BACKEND_KEY = web.AppKey("armsim_backend", Backend)
 ROUTER_KEY = web.AppKey("armsim_router", Router)
@@ -51,8 +51,9 @@ def create_app(backend: Backend) -> web.Application:
     return app
 
 
-def _resource_key(match: Match, path: str) -> str:
-    """The resource a Compute per-resource quota counts against: the VM (not its action) or the operation."""
+def _resource_key(path: str) -> str:
+    """The resource a request addresses: the VM (not its action), or the operation; Compute's
+    per-resource quotas count against it and region-scoped faults look its location up."""
     lowered = path.lower().rstrip("/")
     for suffix in ("/instanceview", "/deallocate", "/poweroff", "/start", "/generalize", "/runcommand"):
         if lowered.endswith(suffix):
@@ -110,12 +111,21 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     query = {k.lower(): v for k, v in request.query.items()}
     operation, kind = "unknown", KIND_BY_METHOD.get(method, "read")
     headers: dict[str, str] = {}
+    is_admin = path.lower().startswith("/_armsim/")
+    if is_admin:
+        kind = "admin"
     try:
-        is_admin = path.lower().startswith("/_armsim/")
+        # Route before authenticating so a refused request is still logged under its operation,
+        # but answer 401 first, as ARM does for any path.
+        try:
+            match = router.match(method, path)
+            operation, kind = match.route.operation, match.route.kind
+        except ArmError:
+            if not is_admin:
+                _check_auth(backend, request)
+            raise
         if not is_admin:
             _check_auth(backend, request)
-        match = router.match(method, path)
-        operation, kind = match.route.operation, match.route.kind
         raw = await request.read()
         try:
             body: Any = json.loads(raw) if raw.strip() else None
@@ -136,10 +146,12 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
                     match.params["subscription"].lower(),
                     kind,
                     operation,
-                    _resource_key(match, path),
+                    _resource_key(path),
                 )
             headers.update(admission.headers)
-            fault = backend.faults.take(REQUEST_KINDS, operation, arm_request.resource_name)
+            with backend.lock:
+                region = match.params.get("location") or backend.region_of(_resource_key(path), body)
+            fault = backend.faults.take(REQUEST_KINDS, operation, arm_request.resource_name, region)
             if fault is not None:
                 if fault.kind == "drop":
                     raise DroppedConnectionError()

@@ -236,3 +236,41 @@ def test_command_line_rejects_a_bad_origin():
     )
     assert result.returncode == 2
     assert "--origin" in result.stderr
+
+
+def test_request_log_classifies_every_kind_of_call(sim: ArmsimHandle, client: ComputeManagementClient):
+    """Benchmarks count ARM calls by kind, so each request must land in the right one."""
+    sim.seed_vm("vm1", resource_group=RG, power_state="deallocated")
+    client.virtual_machines.get(RG, "vm1")
+    client.virtual_machines.generalize(RG, "vm1")
+    client.galleries.begin_create_or_update(RG, "gal", {"location": "westus"}).result()
+    client.virtual_machines.begin_delete(RG, "vm1").result()
+    list(client.virtual_machines.list(RG))
+    call(sim.endpoint, "GET", "/_armsim/clock")
+    call(sim.endpoint, "GET", "/_armsim/no-such-admin-path")
+    seen = {(e.method, e.operation, e.kind, e.status) for e in sim.requests()}
+    assert {
+        ("GET", "virtualMachines.get", "read", 200),
+        ("POST", "virtualMachines.generalize", "action", 200),
+        ("PUT", "galleries.createOrUpdate", "write", 201),
+        ("GET", "operations.get", "async_poll", 200),
+        ("GET", "galleries.get", "read", 200),  # the poller's final GET of the resource
+        ("DELETE", "virtualMachines.delete", "delete", 202),
+        ("GET", "virtualMachines.list", "read", 200),
+        ("GET", "admin.getClock", "admin", 200),
+        ("GET", "unknown", "admin", 404),
+    } <= seen
+    assert {e.kind for e in sim.requests()} == {"read", "action", "write", "async_poll", "delete", "admin"}
+
+
+def test_refused_token_is_logged_under_its_operation_and_checked_before_the_path(sim: ArmsimHandle):
+    vm_path = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/x"
+    call(sim.endpoint, "POST", vm_path + "/deallocate?api-version=2026-04-01")
+    status, error = call(
+        sim.endpoint, "GET", f"/subscriptions/{SUB}/providers/Microsoft.Nowhere/x?api-version=1"
+    )
+    assert (status, error["error"]["code"]) == (401, "AuthenticationFailed")
+    assert [(e.operation, e.kind, e.status) for e in sim.requests()] == [
+        ("virtualMachines.deallocate", "action", 401),
+        ("unknown", "read", 401),
+    ]

@@ -201,3 +201,24 @@ def test_failed_gallery_operation_surfaces_through_the_poller(
     assert "gallery could not be created" in str(err.value)
     # The fault was used up: the retry succeeds.
     assert client.galleries.begin_create_or_update(RG, "gal", {"location": "westus"}).result().name == "gal"
+
+
+def test_request_faults_can_be_scoped_to_a_region(sim: ArmsimHandle):
+    seed(sim, "vm-west", location="westus")
+    seed(sim, "vm-east", location="eastus")
+    sim.set_fault("virtualMachines.get", status=503, region="East US", remaining=None)
+    no_retry = make_client(sim, VirtualTimeTransport(sim.clock), retry_total=0)
+    assert no_retry.virtual_machines.get(RG, "vm-west").name == "vm-west"
+    with pytest.raises(HttpResponseError) as err:
+        no_retry.virtual_machines.get(RG, "vm-east")
+    assert err.value.status_code == 503
+    # A creating PUT is in the region its body names; monitors in the region of their URL.
+    sim.set_fault("galleries.createOrUpdate", kind="drop", region="eastus")
+    no_retry.galleries.begin_create_or_update(RG, "gal-west", {"location": "westus"}).result()
+    with pytest.raises((ServiceRequestError, ServiceResponseError)):
+        no_retry.galleries.begin_create_or_update(RG, "gal-east", {"location": "eastus"})
+    sim.set_fault("operations.get", status=500, region="westus", remaining=None)
+    with pytest.raises(HttpResponseError) as err:
+        no_retry.virtual_machines.begin_deallocate(RG, "vm-west").result()
+    assert err.value.status_code == 500
+    no_retry.virtual_machines.begin_deallocate(RG, "vm-east").result()
