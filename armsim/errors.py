@@ -52,6 +52,11 @@ class InvalidParameterError(ArmError):
     code = "InvalidParameter"
 
 
+class InvalidResourceLocationError(ArmError):
+    status = 400
+    code = "InvalidResourceLocation"
+
+
 class InvalidRequestContentError(ArmError):
     status = 400
     code = "InvalidRequestContent"

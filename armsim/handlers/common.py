@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from armsim.backend import Backend
-from armsim.errors import InvalidParameterError
+from armsim.errors import InvalidParameterError, InvalidResourceLocationError
 from armsim.http import ArmRequest, Reply
+from armsim.ids import region_key
 from armsim.models.operations import FAILED, AsyncOperation, Outcome, Resolver, finishes_at
 
 COMPUTE_API_VERSION = "2026-04-01"
@@ -27,6 +28,17 @@ def already_absent() -> Reply:
     """DELETE is idempotent in ARM: deleting what is not there answers 204 No Content, so cleanup
     code can delete without looking first."""
     return Reply(204, None)
+
+
+def keep_location(existing_location: str, body: dict[str, Any], name: str, resource_group: str) -> None:
+    """A PUT on an existing resource may not move it: ARM refuses another `location` by name."""
+    requested = body.get("location")
+    if isinstance(requested, str) and region_key(requested) != region_key(existing_location):
+        raise InvalidResourceLocationError(
+            f"The resource '{name}' already exists in location '{region_key(existing_location)}' in resource "
+            f"group '{resource_group}'. A resource with the same name cannot be created in location "
+            f"'{region_key(requested)}'. Please select a new resource name."
+        )
 
 
 def async_headers(

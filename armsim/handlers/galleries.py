@@ -13,6 +13,7 @@ from armsim.handlers.common import (
     async_headers,
     enum_value,
     get_path,
+    keep_location,
     optional_str,
     require_str,
     seconds_later,
@@ -74,6 +75,7 @@ def put_gallery(backend: Backend, req: ArmRequest) -> Reply:
     now = backend.now()
     existing = backend.find(backend.galleries, req.scope.gallery_id(name))
     if existing is not None:
+        keep_location(existing.location, body, name, req.scope.resource_group)
         return _update_gallery(backend, req, existing, body, now)
     location = require_str(body, "location", "gallery")
     gallery = Gallery(
@@ -206,6 +208,7 @@ def put_definition(backend: Backend, req: ArmRequest) -> Reply:
     features = _features(get_path(body, "properties.features"), generation, target, req)
     existing = backend.find(backend.definitions, req.scope.definition_id(gallery.name, name))
     if existing is not None:
+        keep_location(existing.location, body, name, req.scope.resource_group)
         for field_name, old, new in (
             ("osType", existing.os_type, os_type),
             ("osState", existing.os_state, os_state),

@@ -20,6 +20,7 @@ from armsim.handlers.common import (
     async_headers,
     enum_value,
     get_path,
+    keep_location,
     optional_str,
     require_str,
     seconds_later,
@@ -224,6 +225,7 @@ def put_version(backend: Backend, req: ArmRequest) -> Reply:
         )
     existing = backend.find(backend.versions, req.scope.version_id(gallery.name, definition.name, name))
     if existing is not None:
+        keep_location(existing.location, body, name, req.scope.resource_group)
         return _update(backend, req, existing, body, now, status=200)
     if region_key(location) != region_key(gallery.location):
         raise InvalidParameterError(

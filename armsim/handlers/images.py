@@ -16,6 +16,7 @@ from armsim.handlers.common import (
     async_headers,
     enum_value,
     get_path,
+    keep_location,
     optional_str,
     require_str,
     seconds_later,
@@ -69,6 +70,7 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
     source_vm_id = optional_str(body, "properties.sourceVirtualMachine.id", "parameters")
     existing = backend.find(backend.images, scope.image_id(name))
     if existing is not None:
+        keep_location(existing.location, body, name, scope.resource_group)
         if (source_vm_id or "").lower() != (existing.source_vm_id or "").lower():
             raise PropertyChangeNotAllowedError(
                 "Changing property 'sourceVirtualMachine' is not allowed.", target="sourceVirtualMachine"

@@ -18,6 +18,7 @@ from armsim.handlers.common import (
     async_headers,
     enum_value,
     get_path,
+    keep_location,
     require_str,
     seconds_later,
     start_compute_operation,
@@ -180,6 +181,7 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
     body = req.json_object()
     existing = backend.find(backend.vms, scope.vm_id(name))
     if existing is not None:
+        keep_location(existing.location, body, name, scope.resource_group)
         _deleting_guard(existing, now, "update")
         existing.tags = tags_of(body) if "tags" in body else existing.tags
         size = get_path(body, "properties.hardwareProfile.vmSize")

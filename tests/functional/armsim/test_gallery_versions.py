@@ -338,3 +338,30 @@ def test_definition_defaults_to_v2_trusted_launch_supported(
     assert [(f.name, f.value) for f in created.properties.features] == [
         ("SecurityType", "TrustedLaunchSupported")
     ]
+
+
+def test_an_existing_resource_cannot_move_to_another_location(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    vm_id = generalized_vm(sim)
+    make_gallery(client)
+    client.gallery_image_versions.begin_create_or_update(
+        RG, "gal", "app", "1.0.0", version_body(vm_id)
+    ).result()
+    moves = [
+        lambda: client.galleries.begin_create_or_update(RG, "gal", {"location": "eastus"}),
+        lambda: client.gallery_images.begin_create_or_update(
+            RG, "gal", "app", {**definition_body(), "location": "East US"}
+        ),
+        lambda: client.gallery_image_versions.begin_create_or_update(
+            RG, "gal", "app", "1.0.0", {**version_body(vm_id), "location": "eastus"}
+        ),
+    ]
+    for move in moves:
+        with pytest.raises(HttpResponseError) as err:
+            move()
+        assert (err.value.status_code, err.value.error.code) == (400, "InvalidResourceLocation")
+        assert "already exists in location 'westus'" in err.value.error.message
+    # The same location (any spelling) is an update, not a move.
+    same = client.galleries.begin_create_or_update(RG, "gal", {"location": "West US", "tags": {"a": "b"}})
+    assert same.result().tags == {"a": "b"}
