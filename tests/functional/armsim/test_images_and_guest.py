@@ -11,6 +11,7 @@ from tests.functional.armsim.conftest import (
     LOCATION,
     RG,
     SUB,
+    definition_body,
     generalized_vm,
     make_gallery,
     seed,
@@ -180,3 +181,58 @@ def test_windows_sysprep_shutdown_stops_the_vm_when_sysprep_ends(
     codes = [s.code for s in client.virtual_machines.instance_view(RG, "build-vm").statuses]
     assert codes[-1] == "PowerState/stopped"
     client.virtual_machines.generalize(RG, "build-vm")  # allowed now that the guest stopped itself
+
+
+def test_vms_created_from_a_managed_image_and_a_version_carry_its_disks_and_are_listed(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    vm_id = generalized_vm(
+        sim, os_disk_size_gb=64, data_disks=[{"lun": 0, "size_gb": 16}, {"lun": 3, "size_gb": 8}]
+    )
+    image_id = (
+        client.images.begin_create_or_update(
+            RG, "img", {"location": LOCATION, "properties": {"sourceVirtualMachine": {"id": vm_id}}}
+        )
+        .result()
+        .id
+    )
+    make_gallery(client, definition_body(security="TrustedLaunch"))
+    sim.seed_vm(
+        "tl-vm",
+        resource_group=RG,
+        location=LOCATION,
+        generalized=True,
+        power_state="deallocated",
+        security_type="TrustedLaunch",
+        os_disk_size_gb=40,
+        data_disks=[{"lun": 1, "size_gb": 4}],
+    )
+    tl_id = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/tl-vm"
+    version_id = (
+        client.gallery_image_versions.begin_create_or_update(RG, "gal", "app", "1.0.0", version_body(tl_id))
+        .result()
+        .id
+    )
+    for name, source in (("from-image", image_id), ("from-version", version_id)):
+        body = {"location": LOCATION, "properties": {"storageProfile": {"imageReference": {"id": source}}}}
+        poller = client.virtual_machines.begin_create_or_update(RG, name, body)
+        assert poller.polling_method()._initial_response.http_response.status_code == 201
+        assert poller.result().properties.provisioning_state == "Succeeded"
+    from_image = client.virtual_machines.get(RG, "from-image")
+    assert from_image.properties.storage_profile.image_reference.id == image_id
+    assert from_image.properties.storage_profile.os_disk.disk_size_gb == 64
+    assert [(d.lun, d.disk_size_gb) for d in from_image.properties.storage_profile.data_disks] == [
+        (0, 16),
+        (3, 8),
+    ]
+    from_version = client.virtual_machines.get(RG, "from-version", expand="instanceView")
+    assert [(d.lun, d.disk_size_gb) for d in from_version.properties.storage_profile.data_disks] == [(1, 4)]
+    assert from_version.properties.security_profile.security_type == "TrustedLaunch"
+    assert from_version.properties.instance_view.statuses[-1].code == "PowerState/running"
+    assert {vm.name for vm in client.virtual_machines.list(RG)} == {
+        "build-vm",
+        "tl-vm",
+        "from-image",
+        "from-version",
+    }
+    assert list(client.virtual_machines.list("another-rg")) == []
