@@ -18,9 +18,14 @@ def log_invocation(
     duration_ms: float,
     outcome: str,
     error: str | None = None,
+    logger: logging.Logger = INVOCATION_LOGGER,
     **extra: Any,
 ) -> None:
-    """Log one finished invocation as a single JSON object (failures at WARNING so they stand out)."""
+    """Log one finished invocation as a single JSON object (failures at WARNING so they stand out).
+
+    Orchestrator episodes and activities add `instance_id`, so one build can be followed by grepping
+    its instance id across every function it ran, as in the host's own logs.
+    """
     record: dict[str, Any] = {
         "event": "invocation",
         "function": function,
@@ -33,4 +38,4 @@ def log_invocation(
     if error is not None:
         record["error"] = error
     level = logging.INFO if outcome == "succeeded" else logging.WARNING
-    INVOCATION_LOGGER.log(level, json.dumps(record, default=str, sort_keys=False))
+    logger.log(level, json.dumps(record, default=str, sort_keys=False))

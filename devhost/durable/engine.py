@@ -39,10 +39,11 @@ from devhost.durable.errors import (
     InstanceNotRunningError,
     UnknownFunctionError,
 )
-from devhost.durable.functions import FunctionRegistry
+from devhost.durable.functions import ACTIVITY_TRIGGER, ORCHESTRATION_TRIGGER, FunctionRegistry
 from devhost.durable.replay import ActivityWork, ChildWork, EpisodeOutcome, Execution, TimerWork, Work
 from devhost.durable.status import LIVE, TERMINAL, ActivityInvocation, EngineStats, InstanceStatus
 from devhost.durable.store import InboxItem, InstanceRow, TaskHubStore
+from devhost.logs import INVOCATION_LOGGER, log_invocation
 
 
 @dataclass
@@ -96,7 +97,7 @@ class DurableEngine:
         self.auto_advance = auto_advance
         self.max_short_timer = max_short_timer
         self.long_timer_interval = long_timer_interval
-        self.log = logger or logging.getLogger("devhost.durable")
+        self.log = logger or INVOCATION_LOGGER
         self.stats = EngineStats()
         self.functions = FunctionRegistry()
         self._store: TaskHubStore | None = None
@@ -448,6 +449,7 @@ class DurableEngine:
             execution_id=live.row.execution_id,
             max_short_timer=self.max_short_timer,
             long_timer_interval=self.long_timer_interval,
+            functions=self.functions,
         )
         cpu = time.thread_time() - cpu_started
         self.stats.episodes += 1
@@ -458,20 +460,17 @@ class DurableEngine:
         if length > self.stats.max_history_length.get(live.row.instance_id, 0):
             self.stats.max_history_length[live.row.instance_id] = length
         self._apply_outcome(live, outcome, first, [i.id for i in items])
-        self.log.info(
-            "orchestrator %s (%s) episode: %s, %d new events, %.1f ms",
-            name,
-            live.row.instance_id,
-            outcome.status,
-            len(events),
-            (time.perf_counter() - started) * 1000,
-            extra={
-                "function": name,
-                "instance_id": live.row.instance_id,
-                "outcome": outcome.status,
-                "duration_ms": (time.perf_counter() - started) * 1000,
-                "kind": "orchestrator",
-            },
+        log_invocation(
+            function=name,
+            trigger=ORCHESTRATION_TRIGGER,
+            invocation_id=uuid.uuid4().hex,
+            duration_ms=(time.perf_counter() - started) * 1000,
+            outcome="failed" if outcome.status == "Failed" else "succeeded",
+            error=outcome.failure[0] if outcome.failure else None,
+            logger=self.log,
+            instance_id=live.row.instance_id,
+            runtime_status=outcome.status,
+            new_events=len(events),
         )
 
     def _apply_outcome(self, live: _Live, outcome: EpisodeOutcome, first: int, consumed: list[int]) -> None:
@@ -601,19 +600,15 @@ class DurableEngine:
                 self.stats.activity_invocations.append(
                     ActivityInvocation(work.name, instance_id, wall, succeeded)
                 )
-                self.log.info(
-                    "activity %s (%s) %s in %.1f ms",
-                    work.name,
-                    instance_id,
-                    "succeeded" if succeeded else "failed",
-                    wall * 1000,
-                    extra={
-                        "function": work.name,
-                        "instance_id": instance_id,
-                        "kind": "activity",
-                        "outcome": "Succeeded" if succeeded else "Failed",
-                        "duration_ms": wall * 1000,
-                    },
+                log_invocation(
+                    function=work.name,
+                    trigger=ACTIVITY_TRIGGER,
+                    invocation_id=uuid.uuid4().hex,
+                    duration_ms=wall * 1000,
+                    outcome="succeeded" if succeeded else "failed",
+                    error=None if succeeded else str(event.get("Reason", "")).split("\nStack:", 1)[0],
+                    logger=self.log,
+                    instance_id=instance_id,
                 )
                 if not self._stopping:
                     self._inflight -= 1
@@ -685,16 +680,25 @@ class DurableEngine:
 
 
 def activity_failure(name: str, error: BaseException) -> tuple[str, str]:
-    """Reason and Details of a TaskFailed event, in the shape the extension records for a Python activity."""
-    kind = type(error).__name__
+    """Reason and Details of the TaskFailed event the extension records for a failed Python activity.
+
+    The worker reports `"<type>: <message>"` and the stack; the host wraps them in an RpcException
+    whose message is "Result: Failure\nException: ...\nStack: ..."; TaskActivityShim makes that the
+    reason ("Activity function '<name>' failed: <message>") and serializes the exception as Details.
+    The Python SDK hands the orchestrator `Exception(f"{Reason} \n {Details}")`.
+    """
+    remote = f"{type(error).__name__}: {error}"
     stack = "".join(traceback.format_exception(error))
-    reason = f"Activity function '{name}' failed: {kind}: {error}"
+    message = f"Result: Failure\nException: {remote}\nStack: {stack}"
+    rpc_exception = "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException"
     details = json.dumps(
         {
-            "$type": "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException",
-            "Message": f"Result: Failure\nException: {kind}: {error}\nStack: {stack}",
-            "RemoteMessage": f"{kind}: {error}",
-            "RemoteTypeName": kind,
+            "$type": f"{rpc_exception}, Microsoft.Azure.WebJobs.Script",
+            "ClassName": rpc_exception,
+            "Message": message,
+            "RemoteStackTrace": stack,
+            "RemoteMessage": remote,
+            "RemoteTypeName": type(error).__name__,
         }
     )
-    return reason, details
+    return f"Activity function '{name}' failed: {message}", details

@@ -145,12 +145,13 @@ def event_raised(at: datetime, name: str, input_json: str | None) -> Event:
     return _event(EventType.EVENT_RAISED, -1, at, Name=name, Input=input_json)
 
 
-def event_sent(at: datetime, seq: int, name: str, instance_id: str, input_json: str | None) -> Event:
-    return _event(EventType.EVENT_SENT, seq, at, Name=name, InstanceId=instance_id, Input=input_json)
-
-
-def execution_completed(at: datetime, status: str, result_json: str | None) -> Event:
-    return _event(EventType.EXECUTION_COMPLETED, -1, at, OrchestrationStatus=status, Result=result_json)
+def execution_completed(
+    at: datetime, status: str, result: str | None, details: str | None = None
+) -> Event:
+    fields: dict[str, Any] = {"OrchestrationStatus": status, "Result": result}
+    if details is not None:
+        fields["Details"] = details
+    return _event(EventType.EXECUTION_COMPLETED, -1, at, **fields)
 
 
 def execution_terminated(at: datetime, reason: str) -> Event:

@@ -8,17 +8,22 @@ This module decides; the engine persists and dispatches. Nothing here touches I/
 from __future__ import annotations
 
 import json
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from devhost.durable import history as h
+from devhost.durable import nondeterminism
 from devhost.durable.actions import NUMBERED, RETRYING, Action, ActionType, RetryPolicy, describe, flatten
-from devhost.durable.functions import OrchestratorFunction
+from devhost.durable.errors import UnknownFunctionError
+from devhost.durable.functions import FunctionRegistry, OrchestratorFunction
 
 OUT_OF_PROC_MARKER = "\n\n$OutOfProcData$:"
 CUSTOM_STATUS_LIMIT = 16 * 1024
-NON_DETERMINISM = "Non-Deterministic workflow detected: "
+SUB_ORCHESTRATION_ID_CLASH = (
+    "The instance ID of a sub-orchestration must be different than the instance ID of a parent orchestration."
+)
 
 
 def timespan(value: timedelta) -> str:
@@ -146,7 +151,6 @@ class EpisodeOutcome:
 
     new_events: list[h.Event] = field(default_factory=list)
     dispatch: list[Work] = field(default_factory=list)
-    cancelled_timers: list[int] = field(default_factory=list)
     status: str = "Running"
     output_json: str | None = None
     custom_status_json: str | None = None
@@ -169,11 +173,13 @@ class Execution:
     input_json: str | None
     parent_instance_id: str | None
     history: list[h.Event] = field(default_factory=list)
+    execution_id: str = ""
     next_seq: int = 0
     ledger: list[LedgerEntry] = field(default_factory=list)
     roles: dict[int, tuple[int, str]] = field(default_factory=dict)
     open_work: dict[int, Work] = field(default_factory=dict)
     raised: dict[str, int] = field(default_factory=dict)
+    _functions: FunctionRegistry | None = field(default=None, repr=False, compare=False)
 
     # -- persistence of the derived state -----------------------------------------------------------
     def state_json(self) -> str:
@@ -220,8 +226,11 @@ class Execution:
         execution_id: str,
         max_short_timer: timedelta,
         long_timer_interval: timedelta,
+        functions: FunctionRegistry | None = None,
     ) -> EpisodeOutcome:
         outcome = EpisodeOutcome()
+        self.execution_id = execution_id
+        self._functions = functions
         first_position = len(self.history)
         started = [h.orchestrator_started(now)]
         if not self.history:
@@ -245,7 +254,7 @@ class Execution:
                 self._absorb(event, now, scheduling, outcome)
             result = self._call(function, max_short_timer, long_timer_interval, outcome)
             if result is not None:
-                self._apply_actions(result, now, scheduling, outcome)
+                self._apply_actions(result, now, scheduling, outcome, ordered)
         except OrchestrationFailedError as failure:
             self._fail(str(failure), "", outcome)
         if outcome.status == "Running":
@@ -258,7 +267,6 @@ class Execution:
         outcome.new_events = self.history[first_position:]
         if outcome.status != "Running":
             outcome.dispatch = []
-            outcome.cancelled_timers = [seq for seq, w in self.open_work.items() if isinstance(w, TimerWork)]
             self.open_work.clear()
         return outcome
 
@@ -353,7 +361,7 @@ class Execution:
         if entry.first_attempt_at is None:
             entry.first_attempt_at = h.format_time(now)
         if is_child:
-            child_id = entry.given_instance_id or f"{self.instance_id}:{seq}"
+            child_id = entry.given_instance_id or self._derived_child_id(seq)
             scheduling.append(h.sub_orchestration_created(now, seq, entry.name, child_id, entry.input_json))
             self._add_work(ChildWork(seq, entry.name, child_id, entry.input_json), outcome)
         else:
@@ -374,11 +382,12 @@ class Execution:
         try:
             state_text = function.run(self.context_json(max_short_timer, long_timer_interval))
         except Exception as error:  # the SDK reports orchestrator failures by raising
-            message = str(error)
-            if OUT_OF_PROC_MARKER in message:
-                message, _, state_text = message.partition(OUT_OF_PROC_MARKER)
-                self._take_custom_status(json.loads(state_text), outcome)
-            self._fail(message, "", outcome)
+            message, _, state_text = str(error).partition(OUT_OF_PROC_MARKER)
+            if state_text:
+                state = json.loads(state_text)
+                self._take_custom_status(state, outcome)
+                message = str(state.get("error") or message)
+            self._fail(message, _failure_details(message, error), outcome)
             return None
         result: dict[str, Any] = json.loads(state_text)
         self._take_custom_status(result, outcome)
@@ -397,24 +406,30 @@ class Execution:
         outcome.custom_status_changed = True
 
     def _fail(self, message: str, details: str, outcome: EpisodeOutcome) -> None:
+        """End as Failed with the extension's reason: the SDK's error behind "Orchestrator function
+        '<name>' failed: " (OutOfProcOrchestrationShim), or DTFx's non-determinism message as is."""
         outcome.status = "Failed"
         text = f"Orchestrator function '{self.name}' failed: {message}"
-        if message.startswith(NON_DETERMINISM):
+        if message.startswith(nondeterminism.PREFIX):
             text = message
         outcome.output_json = json.dumps(text)
         outcome.failure = (text, details)
 
     def _apply_actions(
-        self, result: dict[str, Any], now: datetime, scheduling: list[h.Event], outcome: EpisodeOutcome
+        self,
+        result: dict[str, Any],
+        now: datetime,
+        scheduling: list[h.Event],
+        outcome: EpisodeOutcome,
+        fresh: list[h.Event],
     ) -> None:
         actions = flatten(result.get("actions", []))
         done = bool(result.get("isDone"))
         self._check_determinism(actions, done)
         for index, action in enumerate(actions[: len(self.ledger)]):
             entry = self.ledger[index]
-            if action.type == ActionType.CREATE_TIMER and action.is_cancelled and entry.seq in self.open_work:
-                del self.open_work[entry.seq]
-                outcome.cancelled_timers.append(entry.seq)
+            if action.type == ActionType.CREATE_TIMER and action.is_cancelled:
+                self.open_work.pop(entry.seq, None)
         for action in actions[len(self.ledger) :]:
             self._schedule_new(action, now, scheduling, outcome)
         if done:
@@ -422,31 +437,55 @@ class Execution:
             if continue_as_new:
                 outcome.status = "ContinuedAsNew"
                 outcome.continue_input_json = continue_as_new[-1].input_json
-                outcome.carried_events = self._unconsumed_events(actions)
+                outcome.carried_events = self._carried_events(actions, fresh)
             else:
                 outcome.status = "Completed"
                 outcome.output_json = json.dumps(result.get("output"))
 
     def _check_determinism(self, actions: list[Action], done: bool) -> None:
-        question = (
-            "Was a change made to the orchestrator code after this instance had already started running?"
-        )
-        for index, (action, entry) in enumerate(zip(actions, self.ledger, strict=False)):
-            if action.identity != entry.identity:
-                raise OrchestrationFailedError(
-                    f"{NON_DETERMINISM}A previous execution of this orchestration scheduled "
-                    f"{describe(entry.kind)} named '{entry.name}' (action #{index}, sequence number "
-                    f"{entry.seq}), but the current replay instead scheduled {describe(action.type)} named "
-                    f"'{action.name}'. {question}"
-                )
-        if not done and len(actions) < len(self.ledger):
-            entry = self.ledger[len(actions)]
+        """Compare the replay's actions with what earlier episodes scheduled, as DTFx compares each
+        scheduling event with the action of the same sequence number. Waits for external events take
+        no sequence number and DTFx never checks them, so neither does this."""
+        for action, entry in zip(actions, self.ledger, strict=False):
+            if action.type == entry.kind == ActionType.WAIT_FOR_EXTERNAL_EVENT:
+                continue
+            same_name = action.name.lower() == entry.name.lower()
+            if same_name and nondeterminism.same_kind(entry.kind, action.type):
+                continue
             raise OrchestrationFailedError(
-                f"{NON_DETERMINISM}A previous execution of this orchestration scheduled "
-                f"{describe(entry.kind)} named '{entry.name}' (action #{len(actions)}, sequence number "
-                f"{entry.seq}), but the "
-                f"current replay hasn't scheduled it. {question}"
+                nondeterminism.replaced(
+                    entry.kind, entry.name, entry.seq, self._child_id(entry), action.type, action.name
+                )
             )
+        if done:
+            return
+        for entry in self.ledger[len(actions) :]:
+            if entry.kind in NUMBERED:
+                raise OrchestrationFailedError(
+                    nondeterminism.missing(entry.kind, entry.name, entry.seq, self._child_id(entry))
+                )
+
+    def _check_target_exists(self, kind: ActionType, name: str) -> None:
+        """The extension refuses to schedule a function the app does not define (ArgumentException
+        inside the replay): the orchestration fails; the orchestrator cannot catch it as a task error."""
+        if self._functions is None:
+            return
+        try:
+            if kind in (ActionType.CALL_ACTIVITY, ActionType.CALL_ACTIVITY_WITH_RETRY):
+                self._functions.activity(name)
+            elif kind in (ActionType.CALL_SUB_ORCHESTRATOR, ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
+                self._functions.orchestrator(name)
+        except UnknownFunctionError as error:
+            raise OrchestrationFailedError(str(error)) from None
+
+    def _derived_child_id(self, seq: int) -> str:
+        """DTFx names a sub-orchestration without an explicit id "<parent execution id>:<sequence number>"."""
+        return f"{self.execution_id}:{seq}"
+
+    def _child_id(self, entry: LedgerEntry) -> str | None:
+        if entry.kind not in (ActionType.CALL_SUB_ORCHESTRATOR, ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
+            return None
+        return entry.given_instance_id or self._derived_child_id(entry.seq)
 
     def _schedule_new(
         self, action: Action, now: datetime, scheduling: list[h.Event], outcome: EpisodeOutcome
@@ -456,12 +495,17 @@ class Execution:
             raise OrchestrationFailedError(
                 f"{describe(kind)} is not supported by devhost's durable engine (durable HTTP and entities)"
             )
+        self._check_target_exists(kind, action.name)
+        given_instance_id = action.raw.get("instanceId") or None
+        family = {self.instance_id.lower(), (self.parent_instance_id or "").lower()}
+        if given_instance_id is not None and str(given_instance_id).lower() in family:
+            raise OrchestrationFailedError(SUB_ORCHESTRATION_ID_CLASH)
         entry = LedgerEntry(
             kind,
             action.name,
             input_json=action.input_json,
             retry=RetryPolicy.from_action(action.raw) if kind in RETRYING else None,
-            given_instance_id=action.raw.get("instanceId") or None,
+            given_instance_id=given_instance_id,
         )
         self.ledger.append(entry)
         index = len(self.ledger) - 1
@@ -482,22 +526,62 @@ class Execution:
         else:
             entry.seq = self._allocate(index, "continue_as_new")
 
-    def _unconsumed_events(self, actions: list[Action]) -> list[h.Event]:
-        """External events this execution received but never waited for, carried into the next one."""
+    def _carried_events(self, actions: list[Action], fresh: list[h.Event]) -> list[h.Event]:
+        """External events to deliver to the next execution.
+
+        DTFx carries over only events it processes after the orchestrator decided to continue as new
+        (events of this episode after the completion that let it get there). Events that arrived
+        earlier and were never awaited are buffered by the extension and dropped, because the Python
+        SDK's continue_as_new never asks to preserve unprocessed events.
+        """
+        consumed = self._consumed_raised_events(actions)
+        completions = {
+            h.EventType.TASK_COMPLETED,
+            h.EventType.TASK_FAILED,
+            h.EventType.SUB_ORCHESTRATION_INSTANCE_COMPLETED,
+            h.EventType.SUB_ORCHESTRATION_INSTANCE_FAILED,
+            h.EventType.TIMER_FIRED,
+        }
+        last_trigger = -1
+        for position, event in enumerate(fresh):
+            if event["EventType"] in completions or id(event) in consumed:
+                last_trigger = position
+        return [
+            dict(e, IsPlayed=False)
+            for e in fresh[last_trigger + 1 :]
+            if e["EventType"] == h.EventType.EVENT_RAISED and id(e) not in consumed
+        ]
+
+    def _consumed_raised_events(self, actions: list[Action]) -> set[int]:
+        """The EventRaised events (by identity) that the replay's waits took, per name in arrival order."""
         waits: dict[str, int] = {}
         for action in actions:
             if action.type == ActionType.WAIT_FOR_EXTERNAL_EVENT:
                 waits[action.name] = waits.get(action.name, 0) + 1
-        raised = [e for e in self.history if e["EventType"] == h.EventType.EVENT_RAISED]
-        carried: list[h.Event] = []
-        for name in {e["Name"] for e in raised}:
-            matching = [e for e in raised if e["Name"] == name]
-            carried.extend(matching[waits.get(name, 0) :])
-        return [dict(e, IsPlayed=False) for e in sorted(carried, key=lambda e: str(e["Timestamp"]))]
+        consumed: set[int] = set()
+        taken: dict[str, int] = {}
+        for event in self.history:
+            if event["EventType"] != h.EventType.EVENT_RAISED:
+                continue
+            name = event["Name"]
+            if taken.get(name, 0) < waits.get(name, 0):
+                taken[name] = taken.get(name, 0) + 1
+                consumed.add(id(event))
+        return consumed
 
     def _terminal_events(self, now: datetime, outcome: EpisodeOutcome) -> list[h.Event]:
         if outcome.status == "ContinuedAsNew":
             return [h.continue_as_new(now, outcome.continue_input_json)]
         if outcome.status == "Failed" and outcome.failure is not None:
-            return [h.execution_completed(now, "Failed", outcome.output_json)]
+            # DTFx records a failure's reason as plain text (not JSON) with the details beside it.
+            reason, details = outcome.failure
+            return [h.execution_completed(now, "Failed", reason, details)]
         return [h.execution_completed(now, outcome.status, outcome.output_json)]
+
+
+def _failure_details(message: str, error: BaseException) -> str:
+    """The Details the extension records with a failed orchestration ("Message: <error>, StackTrace:
+    <stack>"); the stack here is the Python one, the closest local equivalent of the host's."""
+    cause = error.__cause__ or error
+    stack = "".join(traceback.format_exception(cause)).rstrip()
+    return f"Message: {message}, StackTrace: {stack}"

@@ -141,3 +141,25 @@ def drifting(context: df.DurableOrchestrationContext) -> Any:
 
 
 DRIFT = {"enabled": False}
+
+
+@app.orchestration_trigger(context_name="context")
+def lineage(context: df.DurableOrchestrationContext) -> Any:
+    return {"instance": context.instance_id, "parent": context.parent_instance_id}
+    yield  # an orchestrator is a generator even when it schedules nothing
+
+
+@app.orchestration_trigger(context_name="context")
+def lineage_parent(context: df.DurableOrchestrationContext) -> Any:
+    child_id = context.instance_id if context.get_input() == "reuse own id" else None
+    child = yield context.call_sub_orchestrator("lineage", None, child_id)
+    return child
+
+
+@app.orchestration_trigger(context_name="context")
+def misnamed_call(context: df.DurableOrchestrationContext) -> Any:
+    try:
+        yield context.call_activity("no_such_activity", 1)
+    except Exception as error:
+        return f"caught: {error}"
+    return "not caught"

@@ -95,7 +95,12 @@ def test_retry_exhausted_surfaces_the_activity_error() -> None:
             status = await engine.wait_for_completion(instance_id)
             assert sample.ATTEMPTS["k2"] == 3
             failed = status.output["failed"]
-            assert failed.startswith("Activity function 'flaky' failed: ValueError: attempt 3 of k2 failed")
+            # TaskActivityShim's reason around the host's RpcException message, as the SDK raises it.
+            assert failed.startswith(
+                "Activity function 'flaky' failed: Result: Failure\n"
+                "Exception: ValueError: attempt 3 of k2 failed\nStack: Traceback"
+            )
+            assert 'raise ValueError(f"attempt {ATTEMPTS[key]} of {key} failed")' in failed
             kinds = [e["EventType"] for e in engine.history(instance_id)]
             assert kinds.count(EventType.TIMER_FIRED) == 3  # one more timer after the last attempt
 
@@ -125,10 +130,12 @@ def test_sub_orchestrations_with_explicit_derived_ids_and_retry() -> None:
             status = await engine.wait_for_completion(instance_id)
             assert status.runtime_status == "Completed"
             assert status.output == {"child": ["hello bo", "HELLO BO", "child-1"], "retried": {"attempts": 2}}
-            created = [e for e in engine.history(instance_id)
-                       if e["EventType"] == EventType.SUB_ORCHESTRATION_INSTANCE_CREATED]
-            assert [e["InstanceId"] for e in created] == ["child-1", "parent-1:1"]
-            child = await engine.get_status("parent-1:1")
+            history = engine.history(instance_id)
+            created = [e for e in history if e["EventType"] == EventType.SUB_ORCHESTRATION_INSTANCE_CREATED]
+            # Without an explicit id DTFx names the child "<parent execution id>:<sequence number>".
+            execution_id = history[1]["OrchestrationInstance"]["ExecutionId"]
+            assert [e["InstanceId"] for e in created] == ["child-1", f"{execution_id}:1"]
+            child = await engine.get_status(f"{execution_id}:1")
             assert child is not None and child.runtime_status == "Completed"
 
     run(scenario())
@@ -143,7 +150,8 @@ def test_failing_sub_orchestration_reaches_parent_as_exception() -> None:
             status = await engine.wait_for_completion(instance_id)
             expected = "caught: Orchestrator function 'exploding' failed: orchestration exploded"
             assert status.output.startswith(expected)
-            child = await engine.get_status(f"{instance_id}:0")
+            execution_id = engine.history(instance_id)[1]["OrchestrationInstance"]["ExecutionId"]
+            child = await engine.get_status(f"{execution_id}:0")
             assert child is not None and child.runtime_status == "Failed"
             assert "orchestration exploded" in child.output
 
@@ -176,8 +184,13 @@ def test_changed_orchestrator_code_fails_as_non_deterministic() -> None:
             clock.advance(2 * 3600)
             status = await engine.wait_for_completion(instance_id)
             assert status.runtime_status == "Failed"
-            assert status.output.startswith("Non-Deterministic workflow detected:")
-            assert "named 'greet'" in status.output and "named 'shout'" in status.output
+            # DTFx's wording (TaskOrchestrationContext.HandleTaskScheduledEvent), double space included.
+            assert status.output == (
+                "Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an "
+                "activity task with sequence number 0 named 'greet', but the current orchestration replay "
+                "instead scheduled an activity task named 'shout' with this sequence number.  Was a change "
+                "made to the orchestrator code after this instance had already started running?"
+            )
 
     run(scenario())
 
@@ -194,5 +207,60 @@ def test_duplicate_start_of_running_instance_is_rejected() -> None:
                 assert "already exists" in str(error)
             else:
                 raise AssertionError("a second start of a running instance was accepted")
+
+    run(scenario())
+
+
+def test_child_sees_its_parent_and_may_not_reuse_the_parent_id() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            parent_id = await engine.start_new("lineage_parent", "family-1", None)
+            status = await engine.wait_for_completion(parent_id)
+            assert status.output["parent"] == "family-1"
+            assert status.output["instance"].endswith(":0") and status.output["instance"] != "family-1:0"
+
+            clash_id = await engine.start_new("lineage_parent", None, "reuse own id")
+            clash = await engine.wait_for_completion(clash_id)
+            assert clash.runtime_status == "Failed"
+            assert clash.output == (
+                "Orchestrator function 'lineage_parent' failed: The instance ID of a sub-orchestration "
+                "must be different than the instance ID of a parent orchestration."
+            )
+
+    run(scenario())
+
+
+def test_calling_an_unknown_activity_fails_the_orchestration_uncatchably() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            status = await engine.wait_for_completion(await engine.start_new("misnamed_call", None, None))
+            # The extension refuses to schedule it; the orchestrator's try/except never sees a task error.
+            assert status.runtime_status == "Failed"
+            assert status.output.startswith(
+                "Orchestrator function 'misnamed_call' failed: The function 'no_such_activity' doesn't "
+                "exist, is disabled, or is not an activity function."
+            )
+            assert engine.stats.activity_invocations == []
+
+    run(scenario())
+
+
+def test_failed_orchestration_records_reason_and_details_like_the_extension() -> None:
+    sample = load_sample("durable_basics")
+
+    async def scenario() -> None:
+        async with running_engine(sample) as engine:
+            instance_id = await engine.start_new("exploding", None, None)
+            status = await engine.wait_for_completion(instance_id)
+            assert status.output == "Orchestrator function 'exploding' failed: orchestration exploded"
+            completed = engine.history(instance_id)[-2]
+            assert completed["EventType"] == EventType.EXECUTION_COMPLETED
+            assert completed["OrchestrationStatus"] == "Failed"
+            assert completed["Result"] == status.output
+            assert completed["Details"].startswith("Message: orchestration exploded, StackTrace: Traceback")
 
     run(scenario())
