@@ -180,27 +180,34 @@ def _plan(
     backend: Backend, version: ImageVersion, regions: list[TargetRegion], start: datetime, operation: str
 ) -> None:
     """Replicate `regions` from `start`: the home region first if listed, then the rest in parallel."""
-    shallow = version.replication_mode == "Shallow"
     home = [r for r in regions if r.key == region_key(version.location)]
     others = [r for r in regions if r.key != region_key(version.location)]
     after_home = start
     for group, group_start in ((home, start), (others, None)):
         for region in group:
             begins = group_start if group_start is not None else after_home
-            seconds = backend.timing.replication_seconds(
-                version.total_size_gb, region.regional_replica_count, region.storage_account_type, shallow
-            )
-            ends = begins + timedelta(seconds=seconds)
-            replication = RegionReplication(region.name, begins, ends)
-            fault = backend.faults.take(("replication_failure",), operation, version.name, region.name)
-            if fault is not None:
-                replication.fails_at = begins + timedelta(seconds=seconds / 2)
-                replication.failure_message = fault.message or REPLICATION_FAILURE_MESSAGE.format(
-                    region=region.name
-                )
-            version.replication[region.key] = replication
+            replication = _replicate(backend, version, region, begins, operation)
             if group is home:
-                after_home = ends
+                after_home = replication.ends_at
+
+
+def _replicate(
+    backend: Backend, version: ImageVersion, region: TargetRegion, begins: datetime, operation: str
+) -> RegionReplication:
+    """Schedule one region's copy; a `replication_failure` fault makes it fail halfway."""
+    seconds = backend.timing.replication_seconds(
+        version.total_size_gb,
+        region.regional_replica_count,
+        region.storage_account_type,
+        version.replication_mode == "Shallow",
+    )
+    replication = RegionReplication(region.name, begins, begins + timedelta(seconds=seconds))
+    fault = backend.faults.take(("replication_failure",), operation, version.name, region.name)
+    if fault is not None:
+        replication.fails_at = begins + timedelta(seconds=seconds / 2)
+        replication.failure_message = fault.message or REPLICATION_FAILURE_MESSAGE.format(region=region.name)
+    version.replication[region.key] = replication
+    return replication
 
 
 # --- create / update --------------------------------------------------------------------------------
@@ -384,20 +391,7 @@ def _plan_parallel(
         _plan(backend, version, regions, start, "galleryImageVersions.update")
         return
     for region in regions:
-        shallow = version.replication_mode == "Shallow"
-        seconds = backend.timing.replication_seconds(
-            version.total_size_gb, region.regional_replica_count, region.storage_account_type, shallow
-        )
-        replication = RegionReplication(region.name, start, start + timedelta(seconds=seconds))
-        fault = backend.faults.take(
-            ("replication_failure",), "galleryImageVersions.update", version.name, region.name
-        )
-        if fault is not None:
-            replication.fails_at = start + timedelta(seconds=seconds / 2)
-            replication.failure_message = fault.message or REPLICATION_FAILURE_MESSAGE.format(
-                region=region.name
-            )
-        version.replication[region.key] = replication
+        _replicate(backend, version, region, start, "galleryImageVersions.update")
 
 
 def _safety(body: dict[str, Any]) -> dict[str, Any]:
