@@ -13,4 +13,3 @@ app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(orchestrators_bp)
 app.register_functions(activities_bp)
 app.register_functions(triggers_bp)
-# Entry points (queue / timer / HTTP starters) register here as well: app.register_functions(<triggers bp>).

@@ -130,6 +130,9 @@ def _run(build: _Build) -> Steps:
         )
         for r in plan.target_regions
     }
+    # Regions appear in the build's status from the start (state pending), not only from the first
+    # replication checkpoint, so an operator sees the whole plan at once.
+    build.timeline.regions = list(build.regions.values())
     build.end("inspect")
     if not plan.ok:
         for blocker in plan.blockers:

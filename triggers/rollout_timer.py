@@ -21,6 +21,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from imagefactory.exceptions import RequestValidationError, RolloutFileError
+from imagefactory.gateway import gateway_for
 from imagefactory.identity import instance_id_for
 from imagefactory.ids import ResourceGroupId
 from imagefactory.rollout import PlannedBuild, RolloutPlan, VmSummary, load_rollout, plan
@@ -30,7 +31,6 @@ from triggers.door import admit, gateway_tag_reader
 from triggers.occurrence import occurrence_of
 from triggers.registry import SCHEDULE_EXPRESSION, bp, typed
 from triggers.starting import read_existing, start_or_report
-from triggers.vm_listing import list_vms
 
 LOGGER = logging.getLogger("imagefactory.triggers.rollout")
 
@@ -63,7 +63,8 @@ def expand_occurrence(settings: Settings, occurrence: datetime) -> RolloutPlan:
 
     def vms_by_group(group: str) -> list[VmSummary]:
         if group not in listings:
-            listings[group] = list(list_vms(settings, ResourceGroupId.parse(group)))
+            rg = ResourceGroupId.parse(group)
+            listings[group] = list(gateway_for(settings, rg.subscription_id).list_vms(rg))
         return listings[group]
 
     return plan(rollout, occurrence=occurrence, vms_by_group=vms_by_group)

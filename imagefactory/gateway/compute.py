@@ -40,7 +40,7 @@ from imagefactory.gateway.reading import (
 )
 from imagefactory.gateway.retry import BoundedRetryPolicy
 from imagefactory.gateway.translate import parse_retry_after, to_azure_call_error
-from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
+from imagefactory.ids import DefinitionId, GalleryId, ImageId, ResourceGroupId, VersionId, VmId
 from imagefactory.settings import Settings
 
 _Hook = Callable[[PipelineResponse[Any, Any]], None]
@@ -114,6 +114,21 @@ class ComputeGateway:
                 definition.resource_group, definition.gallery, definition.name
             )
             return [version_facts(as_json(item)) for item in pages]
+        except ResourceNotFoundError:
+            return []
+        except AzureError as error:
+            raise to_azure_call_error(error) from None
+
+    def list_vms(self, group: ResourceGroupId) -> list[VmFacts]:
+        """Every VM of a resource group (rollout sweeps); empty when the group does not exist.
+
+        The list carries no instance view, so power and OS state are unknown here: the pipeline
+        reads each VM again before it touches it.
+        """
+        try:
+            return [
+                vm_facts(as_json(item)) for item in self._client.virtual_machines.list(group.resource_group)
+            ]
         except ResourceNotFoundError:
             return []
         except AzureError as error:
