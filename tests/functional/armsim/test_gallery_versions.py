@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
@@ -277,21 +277,60 @@ def test_patch_adds_a_region_and_reports_updating(sim: ArmsimHandle, client: Com
     assert replication(client) == {"westus": ("Completed", 100), "eastus2": ("Completed", 100)}
 
 
-def test_patch_cannot_change_the_storage_sku(sim: ArmsimHandle, client: ComputeManagementClient):
+@pytest.mark.parametrize(
+    ("profile", "change_source", "field"),
+    [
+        ({"storageAccountType": "Premium_LRS"}, False, "publishingProfile.storageAccountType"),
+        ({"replicationMode": "Shallow"}, False, "publishingProfile.replicationMode"),
+        ({}, True, "storageProfile.source.virtualMachineId"),
+    ],
+)
+def test_patch_cannot_change_what_is_not_updatable(
+    sim: ArmsimHandle,
+    client: ComputeManagementClient,
+    profile: dict[str, str],
+    change_source: bool,
+    field: str,
+):
     vm_id = generalized_vm(sim)
     make_gallery(client)
     client.gallery_image_versions.begin_create_or_update(
         RG, "gal", "app", "1.0.0", version_body(vm_id)
     ).result()
+    properties: dict[str, object] = {"publishingProfile": profile}
+    if change_source:
+        other = generalized_vm(sim, "other-vm")
+        properties["storageProfile"] = {"source": {"virtualMachineId": other}}
     with pytest.raises(ResourceExistsError) as err:
-        client.gallery_image_versions.begin_update(
-            RG,
-            "gal",
-            "app",
-            "1.0.0",
-            {"properties": {"publishingProfile": {"storageAccountType": "Premium_LRS"}}},
-        )
+        client.gallery_image_versions.begin_update(RG, "gal", "app", "1.0.0", {"properties": properties})
     assert err.value.error.code == "PropertyChangeNotAllowed"
+    assert err.value.error.target == f"galleryImageVersion.properties.{field}"
+
+
+def test_patch_changes_the_updatable_fields_and_accepts_the_unchanged_rest(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    """The get-modify-update pattern: the whole resource goes back with a few fields changed."""
+    vm_id = generalized_vm(sim)
+    make_gallery(client)
+    version = client.gallery_image_versions.begin_create_or_update(
+        RG, "gal", "app", "1.0.0", version_body(vm_id)
+    ).result()
+    profile = version.properties.publishing_profile
+    profile.replica_count = 3
+    profile.exclude_from_latest = True
+    profile.end_of_life_date = datetime(2030, 1, 1, tzinfo=UTC)
+    updated = client.gallery_image_versions.begin_update(RG, "gal", "app", "1.0.0", version).result()
+    assert updated.properties.provisioning_state == "Succeeded"
+    assert updated.properties.publishing_profile.replica_count == 3
+    assert updated.properties.publishing_profile.exclude_from_latest is True
+    assert updated.properties.publishing_profile.end_of_life_date.year == 2030
+    assert updated.properties.storage_profile.source.virtual_machine_id == vm_id
+    with pytest.raises(HttpResponseError) as err:
+        client.gallery_image_versions.begin_update(
+            RG, "gal", "app", "1.0.0", {"properties": {"publishingProfile": {"replicaCount": 101}}}
+        )
+    assert err.value.error.code == "InvalidParameter"
 
 
 def test_list_delete_and_nested_delete_rules(sim: ArmsimHandle, client: ComputeManagementClient):
