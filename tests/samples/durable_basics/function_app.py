@@ -163,3 +163,26 @@ def misnamed_call(context: df.DurableOrchestrationContext) -> Any:
     except Exception as error:
         return f"caught: {error}"
     return "not caught"
+
+
+@app.orchestration_trigger(context_name="context")
+def collector(context: df.DurableOrchestrationContext) -> Any:
+    state = context.get_input()
+    item = yield context.wait_for_external_event("Item")
+    seen = [*state["seen"], item]
+    if len(seen) >= state["wanted"]:
+        return seen
+    context.continue_as_new({"seen": seen, "wanted": state["wanted"]})
+    return None
+
+
+@app.orchestration_trigger(context_name="context")
+def early_event(context: df.DurableOrchestrationContext) -> Any:
+    deadline = context.current_utc_datetime + timedelta(hours=1)
+    if context.get_input() == "second execution":
+        event = context.wait_for_external_event("Early")
+        winner = yield context.task_any([event, context.create_timer(deadline)])
+        return "got the early event" if winner == event else "early event was dropped"
+    yield context.create_timer(deadline)
+    context.continue_as_new("second execution")
+    return None

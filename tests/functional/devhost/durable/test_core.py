@@ -186,10 +186,10 @@ def test_changed_orchestrator_code_fails_as_non_deterministic() -> None:
             assert status.runtime_status == "Failed"
             # DTFx's wording (TaskOrchestrationContext.HandleTaskScheduledEvent), double space included.
             assert status.output == (
-                "Non-Deterministic workflow detected: A previous execution of this orchestration scheduled an "
-                "activity task with sequence number 0 named 'greet', but the current orchestration replay "
-                "instead scheduled an activity task named 'shout' with this sequence number.  Was a change "
-                "made to the orchestrator code after this instance had already started running?"
+                "Non-Deterministic workflow detected: A previous execution of this orchestration scheduled "
+                "an activity task with sequence number 0 named 'greet', but the current orchestration "
+                "replay instead scheduled an activity task named 'shout' with this sequence number.  Was a "
+                "change made to the orchestrator code after this instance had already started running?"
             )
 
     run(scenario())

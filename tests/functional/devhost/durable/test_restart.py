@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 from devhost.clock import VirtualClock
+from devhost.durable import DurableEngine
 from devhost.durable.history import EventType
 
 from .support import load_sample, run, running_engine
@@ -67,3 +68,31 @@ def test_restart_while_an_activity_is_in_flight_reruns_it(tmp_path: Path) -> Non
     run(first())
     run(second())
     assert calls == [0]
+
+
+def test_an_engine_abandoned_without_stop_loses_nothing_it_committed(tmp_path: Path) -> None:
+    """A crash, not a shutdown: the first engine is never stopped (its loop simply ends, its SQLite
+    connection is left open), after one orchestration committed a pending timer and another had an
+    external event accepted but not yet played. A new engine on the same file finishes both."""
+    store = tmp_path / "hub.sqlite"
+    clock = VirtualClock()
+
+    async def crash() -> None:
+        engine = DurableEngine(store_path=store, clock=clock, auto_advance=False)
+        engine.register_functions(load_sample("durable_basics").app.get_functions())
+        await engine.start()
+        await engine.start_new("sleeper", "napping", 1)
+        await engine.start_new("approval", "waiting", None)
+        await engine.run_until_idle()
+        engine.raise_event("waiting", "Approval", '{"by": "crash survivor"}')
+        # No stop(), no run_until_idle(): the event is in the inbox, unplayed, when the loop dies.
+
+    async def recover() -> None:
+        async with running_engine(load_sample("durable_basics"), store_path=store, clock=clock) as engine:
+            approved = await engine.wait_for_completion("waiting")
+            assert approved.output == {"approved_by": "crash survivor"}
+            napped = await engine.wait_for_completion("napping")
+            assert napped.output == 3600
+
+    run(crash())
+    run(recover())
