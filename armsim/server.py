@@ -61,17 +61,31 @@ def _resource_key(path: str) -> str:
     return lowered
 
 
+def _challenge(description: str) -> dict[str, str]:
+    """ARM's 401 carries a bearer challenge; azure-core's token policies read it to re-authenticate."""
+    return {
+        "WWW-Authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", '
+        f'error="invalid_token", error_description="{description}"'
+    }
+
+
 def _check_auth(backend: Backend, request: web.Request) -> None:
     header = request.headers.get("Authorization")
     if not header:
-        raise AuthenticationFailedError("Authentication failed. The 'Authorization' header is missing.")
+        raise AuthenticationFailedError(
+            "Authentication failed. The 'Authorization' header is missing.",
+            headers=_challenge("The authentication failed because of missing 'Authorization' header."),
+        )
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise AuthenticationFailedError(
-            "Authentication failed. The 'Authorization' header is missing the access token or is invalid."
+            "Authentication failed. The 'Authorization' header is missing the access token or is invalid.",
+            headers=_challenge("The access token is missing or invalid."),
         )
     if token != backend.settings.token:
-        raise InvalidAuthenticationTokenError("The access token is invalid.")
+        raise InvalidAuthenticationTokenError(
+            "The access token is invalid.", headers=_challenge("The access token is invalid.")
+        )
 
 
 def _fault_error(fault: Fault) -> ArmError:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from azure.core.exceptions import ClientAuthenticationError
 from azure.mgmt.compute import ComputeManagementClient
 
@@ -270,7 +271,12 @@ def test_refused_token_is_logged_under_its_operation_and_checked_before_the_path
         sim.endpoint, "GET", f"/subscriptions/{SUB}/providers/Microsoft.Nowhere/x?api-version=1"
     )
     assert (status, error["error"]["code"]) == (401, "AuthenticationFailed")
+    # Like ARM, the 401 carries a bearer challenge.
+    challenge = requests.get(sim.endpoint + vm_path + "?api-version=2026-04-01", timeout=5)
+    assert challenge.headers["WWW-Authenticate"].startswith('Bearer authorization_uri="https://login.')
+    assert 'error="invalid_token"' in challenge.headers["WWW-Authenticate"]
     assert [(e.operation, e.kind, e.status) for e in sim.requests()] == [
         ("virtualMachines.deallocate", "action", 401),
         ("unknown", "read", 401),
+        ("virtualMachines.get", "read", 401),
     ]
