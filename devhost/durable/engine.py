@@ -273,13 +273,16 @@ class DurableEngine:
         return self.store.history(instance_id)
 
     # -- management operations (shared by the HTTP API) -----------------------------------------------
-    def raise_event(self, instance_id: str, name: str, input_json: str | None) -> None:
+    def raise_event_allowed(self, instance_id: str) -> None:
+        """Raise InstanceNotFoundError (404) or InstanceNotRunningError (410) as the extension checks."""
         row = self._existing(instance_id)
-        live = self._live.get(instance_id)
-        if live is None or row.status in TERMINAL:
+        if instance_id not in self._live or row.status in TERMINAL:
             raise InstanceNotRunningError(
                 f"Instance with ID {instance_id} is gone: either completed or failed"
             )
+
+    def raise_event(self, instance_id: str, name: str, input_json: str | None) -> None:
+        self.raise_event_allowed(instance_id)
         self._deliver(instance_id, None, h.event_raised(self.clock.now(), name, input_json))
 
     def terminate(self, instance_id: str, reason: str) -> bool:

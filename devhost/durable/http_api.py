@@ -28,8 +28,12 @@ from devhost.durable.store import InstanceRow
 if TYPE_CHECKING:
     from devhost.durable.engine import DurableEngine
 
-_STATUS_CODES = {"Completed": 200, "Failed": 500, "Terminated": 400, "Canceled": 400}
 CONTINUATION_HEADER = "x-ms-continuation-token"
+# HttpApiHandler: a live instance answers 202 with Location and "Retry-After: 5"; a finished one 200,
+# a Failed one too unless the caller asks for 500 (the check-status URL of
+# create_check_status_response(..., return_internal_server_error_on_failure=True)).
+STATUS_RETRY_AFTER = "5"
+FAIL_AS_500 = "returnInternalServerErrorOnFailure"
 
 
 def _time(text: str) -> str:
@@ -159,7 +163,11 @@ class DurableHttpApi:
             show_output = _flag(request, "showHistoryOutput", False)
             history = [self._history_entry(e, show_output) for e in self.engine.history(instance_id)]
         body = status_json(row, show_input=_flag(request, "showInput", True), history=history)
-        return web.json_response(body, status=_STATUS_CODES.get(row.status, 202))
+        if row.status not in TERMINAL:
+            headers = {"Location": str(request.url), "Retry-After": STATUS_RETRY_AFTER}
+            return web.json_response(body, status=202, headers=headers)
+        failed_as_500 = row.status == "Failed" and _flag(request, FAIL_AS_500, False)
+        return web.json_response(body, status=500 if failed_as_500 else 200)
 
     @staticmethod
     def _history_entry(event: dict[str, Any], show_output: bool) -> dict[str, Any]:
@@ -223,8 +231,12 @@ class DurableHttpApi:
         return web.json_response({"instancesDeleted": deleted}, status=200 if deleted else 404)
 
     async def raise_event(self, request: web.Request, rpc: bool) -> web.Response:
+        instance_id = request.match_info["instance_id"]
+        self.engine.raise_event_allowed(instance_id)  # 404 / 410 come before the body is looked at
+        if request.content_type.lower() != "application/json":
+            raise InvalidRequestError("Only application/json request content is supported")
         input_json = await _body_json_text(request, double_encoded=rpc)
-        self.engine.raise_event(request.match_info["instance_id"], request.match_info["event"], input_json)
+        self.engine.raise_event(instance_id, request.match_info["event"], input_json)
         return web.json_response(None, status=202)
 
     async def operation(self, request: web.Request, rpc: bool, operation: str) -> web.Response:
