@@ -1,0 +1,125 @@
+"""The issue's targets, evaluated against the figures of one run (met / missed / not measured)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bench.measure import ratio
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: str
+    rule: str
+    measured: str
+    met: bool | None  # None: the benchmark it needs was not run
+
+    @property
+    def label(self) -> str:
+        return {True: "met", False: "MISSED", None: "not run"}[self.met]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "rule": self.rule, "measured": self.measured, "result": self.label}
+
+
+def _scenarios(results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    block = results.get("time_to_image")
+    return list(block["scenarios"]) if block else []
+
+
+def overhead_at_one_hour(results: Mapping[str, Any]) -> Verdict:
+    rule = "overhead ratio <= 1.02 for 1 h replication (every region count)"
+    rows = [s for s in _scenarios(results) if s["replication_seconds"] == 3600]
+    if not rows:
+        return Verdict("detection overhead", rule, "-", None)
+    worst = max(s["approaches"]["image_factory"]["overhead"] for s in rows)
+    return Verdict("detection overhead", rule, f"worst {worst:.4f}", worst <= 1.02)
+
+
+def arm_requests(results: Mapping[str, Any]) -> Verdict:
+    rule = "ARM requests <= 1/2 of fixed-30 s polling, mean region lag not greater (every scenario)"
+    rows = _scenarios(results)
+    if not rows:
+        return Verdict("ARM requests", rule, "-", None)
+    shares = []
+    lag_ok = True
+    for row in rows:
+        ours, fixed = row["approaches"]["image_factory"], row["approaches"]["fixed_30s"]
+        shares.append(ratio(ours["requests"]["total"], fixed["requests"]["total"]))
+        lag_ok = lag_ok and ours["lag_mean_seconds"] <= fixed["lag_mean_seconds"]
+    worst = max(shares)
+    return Verdict(
+        "ARM requests",
+        rule,
+        f"worst {worst:.2f} of fixed; lag {'not greater' if lag_ok else 'GREATER somewhere'}",
+        worst <= 0.5 and lag_ok,
+    )
+
+
+def compute_seconds(results: Mapping[str, Any]) -> Verdict:
+    rule = "activity seconds <= 1 % of pipeline duration (every scenario)"
+    rows = _scenarios(results)
+    if not rows:
+        return Verdict("compute seconds", rule, "-", None)
+    worst = max(s["approaches"]["image_factory"]["compute_ratio"] for s in rows)
+    return Verdict("compute seconds", rule, f"worst {100 * worst:.4f} %", worst <= 0.01)
+
+
+def replay_cost(results: Mapping[str, Any]) -> Verdict:
+    rule = "largest history and orchestrator CPU, 6 h / 10 min, both <= 1.5"
+    block = results.get("replay_cost")
+    if not block:
+        return Verdict("replay cost", rule, "-", None)
+    history, cpu = block["history_ratio"], block["cpu_ratio"]
+    return Verdict(
+        "replay cost", rule, f"history {history:.2f}, CPU {cpu:.2f}", history <= 1.5 and cpu <= 1.5
+    )
+
+
+def cold_start(results: Mapping[str, Any]) -> Verdict:
+    rule = "import time of function_app / bare DFApp <= 1.5"
+    block = results.get("cold_start")
+    if not block:
+        return Verdict("cold start", rule, "-", None)
+    value = block["import_ratio"]
+    return Verdict("cold start", rule, f"{value:.2f}", value <= 1.5)
+
+
+def memory(results: Mapping[str, Any]) -> Verdict:
+    rule = "RSS after one pipeline <= 1.5 x after importing the app"
+    block = results.get("cold_start")
+    if not block:
+        return Verdict("memory", rule, "-", None)
+    value = block["memory_ratio"]
+    return Verdict("memory", rule, f"{value:.2f}", value <= 1.5)
+
+
+def scale(results: Mapping[str, Any]) -> Verdict:
+    rule = "all builds submitted at once complete, zero failures"
+    block = results.get("scale")
+    if not block:
+        return Verdict("scale", rule, "-", None)
+    bad = block["failed"] + block["unfinished"]
+    return Verdict(
+        "scale",
+        rule,
+        f"{block['completed']}/{block['submitted']} completed, {bad} failed or unfinished",
+        bad == 0 and block["completed"] == block["submitted"],
+    )
+
+
+TARGETS: tuple[Callable[[Mapping[str, Any]], Verdict], ...] = (
+    overhead_at_one_hour,
+    arm_requests,
+    compute_seconds,
+    replay_cost,
+    cold_start,
+    memory,
+    scale,
+)
+
+
+def evaluate(results: Mapping[str, Any]) -> list[Verdict]:
+    return [target(results) for target in TARGETS]
