@@ -674,12 +674,18 @@ class DurableEngine:
             child_live = _Live(
                 child, Execution(child.instance_id, child.name, child.input, live.row.instance_id), parent
             )
-            self._notify_parent(
-                child_live,
-                child.status,
-                child.output,
-                (f"Orchestration '{child.instance_id}' ended as {child.status}", ""),
-            )
+            self._notify_parent(child_live, child.status, child.output, self._recorded_failure(child))
+
+    def _recorded_failure(self, row: InstanceRow) -> tuple[str, str]:
+        """The reason and details a finished instance recorded, so a parent told again after a
+        restart sees the same failure it would have seen without one."""
+        history = self.store.history(row.instance_id)
+        ending = next(
+            (e for e in reversed(history) if e["EventType"] == h.EventType.EXECUTION_COMPLETED), None
+        )
+        if ending is not None and ending.get("Details") is not None:
+            return str(ending.get("Result") or ""), str(ending["Details"])
+        return f"Orchestration '{row.instance_id}' ended as {row.status}", ""
 
 
 def activity_failure(name: str, error: BaseException) -> tuple[str, str]:

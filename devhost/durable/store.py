@@ -115,8 +115,8 @@ class TaskHubStore:
         self._conn.execute("ROLLBACK")
 
     # -- writes -----------------------------------------------------------------------------------
-    def replace_instance(self, row: InstanceRow, inbox_events: Sequence[Event] = ()) -> None:
-        """Create an instance (dropping a finished one with the same id) with its first inbox events."""
+    def replace_instance(self, row: InstanceRow) -> None:
+        """Create an instance, dropping a finished one with the same id (start_new may reuse ids)."""
         conn = self._transaction()
         try:
             self._delete(conn, [row.instance_id])
@@ -124,10 +124,6 @@ class TaskHubStore:
                 f"INSERT INTO instances ({', '.join(INSTANCE_COLUMNS)}) VALUES "
                 f"({', '.join('?' * len(INSTANCE_COLUMNS))})",
                 row.values(),
-            )
-            conn.executemany(
-                "INSERT INTO inbox (instance_id, execution_id, event) VALUES (?, ?, ?)",
-                [(row.instance_id, row.execution_id, json.dumps(e)) for e in inbox_events],
             )
             self._commit()
         except BaseException:
@@ -141,10 +137,12 @@ class TaskHubStore:
         first_position: int,
         consumed_inbox: Iterable[int],
         reset_history: bool = False,
-        outbox: Sequence[tuple[str, str | None, Event]] = (),
     ) -> None:
-        """One episode's effects, atomically: history appended, inbox consumed, instance updated,
-        and events for other instances (a parent's sub-orchestration completion) delivered."""
+        """One episode's effects, atomically: history appended, inbox consumed, instance updated.
+
+        Events for other instances (a parent's sub-orchestration completion) are inbox rows written
+        right after; a crash in between is covered on restart, where a parent waiting on a finished
+        child is told again (DurableEngine._reconnect_child)."""
         conn = self._transaction()
         try:
             if reset_history:
@@ -154,10 +152,6 @@ class TaskHubStore:
                 [(row.instance_id, first_position + i, json.dumps(e)) for i, e in enumerate(new_events)],
             )
             conn.executemany("DELETE FROM inbox WHERE id = ?", [(i,) for i in consumed_inbox])
-            conn.executemany(
-                "INSERT INTO inbox (instance_id, execution_id, event) VALUES (?, ?, ?)",
-                [(target, execution, json.dumps(e)) for target, execution, e in outbox],
-            )
             placeholders = ", ".join(f"{c} = ?" for c in INSTANCE_COLUMNS[1:])
             conn.execute(
                 f"UPDATE instances SET {placeholders} WHERE instance_id = ?",
@@ -174,11 +168,6 @@ class TaskHubStore:
             (instance_id, execution_id, json.dumps(event)),
         )
         return int(cursor.lastrowid or 0)
-
-    def update_instance(
-        self, row: InstanceRow, new_events: Sequence[Event] = (), first_position: int = 0
-    ) -> None:
-        self.save_episode(row, new_events, first_position, ())
 
     def delete(self, instance_ids: Sequence[str]) -> int:
         conn = self._transaction()
