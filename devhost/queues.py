@@ -3,9 +3,11 @@
 Delivery follows the queue extension: messages are received in batches and held invisible while a
 function runs; success deletes the message; failure makes it visible again after
 `visibilityTimeout`, so dequeue_count grows; after `maxDequeueCount` failed deliveries the message
-moves, body unchanged, to `<queue>-poison`. An empty queue is polled with exponential backoff up to
-`maxPollingInterval`, and a write by this host to a queue it listens on wakes the listener at once
-(the extension's shared queue watcher does the same).
+moves, body unchanged, to `<queue>-poison`. A message that cannot be decoded (not base64 under the
+default encoding) goes there at once, as the extension's MessageDecodingFailed handler sends it. An
+empty queue is polled with exponential backoff up to `maxPollingInterval`, and a write by this host
+to a queue it listens on wakes the listener at once (the extension's shared queue watcher does the
+same).
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ def encode_body(body: bytes, encoding: str) -> str:
 
 
 def decode_body(text: str, encoding: str) -> bytes:
-    """The body a function sees; a message that is not valid base64 fails like in the extension."""
+    """The body a function sees; ValueError when base64 is expected and the text is not base64."""
     if encoding == "base64":
         try:
             return base64.b64decode(text.encode("ascii"), validate=True)
@@ -275,6 +277,13 @@ class QueueListener:
             return
         try:
             body = decode_body(message.content, self._options.message_encoding)
+        except ValueError as error:
+            # The queue extension's MessageDecodingFailed handler: straight to the poison queue, the
+            # stored text unchanged, without invoking the function or waiting for more deliveries.
+            LOGGER.warning("function %s: message %s: %s", self._function_name, message.id, error)
+            await self._poison(client, message)
+            return
+        try:
             await self._handler(to_function_message(message, body))
         except Exception:
             await self._after_failure(client, message, dequeue_count)

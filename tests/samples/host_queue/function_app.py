@@ -8,6 +8,9 @@ import azure.functions as func
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
+# Dequeue count of every delivery the starter received, so tests can tell whether it was invoked.
+DELIVERIES: list[int] = []
+
 
 @app.queue_trigger(arg_name="msg", queue_name="%ORDERS_QUEUE%", connection="AzureWebJobsStorage")
 @app.queue_output(arg_name="receipt", queue_name="%RECEIPTS_QUEUE%", connection="AzureWebJobsStorage")
@@ -15,6 +18,7 @@ app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 async def order_received(
     msg: func.QueueMessage, receipt: func.Out[str], client: df.DurableOrchestrationClient
 ) -> None:
+    DELIVERIES.append(msg.dequeue_count)
     order = msg.get_json()
     instance_id = await client.start_new("fulfil_order", f"order-{order['id']}", order)
     receipt.set(json.dumps({"order": order["id"], "instance": instance_id, "count": msg.dequeue_count}))

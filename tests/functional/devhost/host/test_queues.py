@@ -93,9 +93,12 @@ def test_invalid_base64_message_ends_in_poison_queue_unchanged(
     orders = queue_name("orders")
     settings = {"ORDERS_QUEUE": orders, "RECEIPTS_QUEUE": queue_name("receipts")}
     with running_devhost(sample("host_queue"), azurite_connection=azurite, settings=settings,
-                         store_path=tmp_path / "hub.sqlite"):
+                         store_path=tmp_path / "hub.sqlite") as host:
         send_raw(azurite, orders, "{not base64}")
         assert eventually(lambda: raw_messages(azurite, f"{orders}-poison")) == ["{not base64}"]
+        # Moved on the first delivery, before the function could see it (MessageDecodingFailed).
+        assert host.host.app.module.DELIVERIES == []
+        assert raw_messages(azurite, orders) == []
 
 
 def test_admin_endpoint_delivers_input_as_message_body(
