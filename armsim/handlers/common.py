@@ -67,7 +67,7 @@ def start_compute_operation(
     injected = operation_failure_fault(backend, name, req.resource_name or "")
     if resolver is None or injected is not None:
         resolver = finishes_at(ends_at or backend.now(), output=output, error=injected or error)
-    return backend.start_operation(
+    op = backend.start_operation(
         name,
         req.scope.subscription,
         location,
@@ -76,6 +76,8 @@ def start_compute_operation(
         resolver,
         backend.timing.retry_after_compute,
     )
+    op.injected_failure = injected is not None
+    return op
 
 
 def start_caps_operation(
@@ -86,7 +88,7 @@ def start_caps_operation(
     injected = operation_failure_fault(backend, name, req.resource_name or "")
     if injected is not None:
         resolver = _failing(resolver, injected)
-    return backend.start_operation(
+    op = backend.start_operation(
         name,
         req.scope.subscription,
         location,
@@ -95,6 +97,8 @@ def start_caps_operation(
         resolver,
         retry_after,
     )
+    op.injected_failure = injected is not None
+    return op
 
 
 def _failing(resolver: Resolver, error: dict[str, Any]) -> Resolver:

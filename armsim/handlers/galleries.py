@@ -95,6 +95,7 @@ def put_gallery(backend: Backend, req: ArmRequest) -> Reply:
         ready_resolver(gallery.lifecycle),
         backend.timing.retry_after_gallery,
     )
+    gallery.lifecycle.fails = op.injected_failure
     return Reply(201, gallery.to_resource(now), async_headers(op, req.base_url, location=False))
 
 
@@ -118,6 +119,7 @@ def _update_gallery(
         ready_resolver(gallery.lifecycle),
         backend.timing.retry_after_gallery,
     )
+    gallery.lifecycle.fails = op.injected_failure  # a retried PUT repairs a Failed gallery
     return Reply(200, gallery.to_resource(now), async_headers(op, req.base_url, location=False))
 
 
@@ -230,6 +232,7 @@ def put_definition(backend: Backend, req: ArmRequest) -> Reply:
             ready_resolver(existing.lifecycle),
             backend.timing.retry_after_gallery,
         )
+        existing.lifecycle.fails = op.injected_failure
         return Reply(200, existing.to_resource(now), async_headers(op, req.base_url, location=False))
     definition = GalleryImage(
         scope=req.scope,
@@ -255,6 +258,7 @@ def put_definition(backend: Backend, req: ArmRequest) -> Reply:
         ready_resolver(definition.lifecycle),
         backend.timing.retry_after_gallery,
     )
+    definition.lifecycle.fails = op.injected_failure
     return Reply(201, definition.to_resource(now), async_headers(op, req.base_url, location=False))
 
 
@@ -313,6 +317,7 @@ def patch_definition(backend: Backend, req: ArmRequest) -> Reply:
         ready_resolver(definition.lifecycle),
         backend.timing.retry_after_gallery,
     )
+    definition.lifecycle.fails = op.injected_failure
     return Reply(200, definition.to_resource(now), async_headers(op, req.base_url, location=False))
 
 

@@ -296,6 +296,7 @@ def put_version(backend: Backend, req: ArmRequest) -> Reply:
         version_resolver(version),
         backend.timing.retry_after_version,
     )
+    version.lifecycle.fails = op.injected_failure
     return Reply(201, version.to_resource(now), async_headers(op, req.base_url, location=False))
 
 
@@ -379,6 +380,7 @@ def _update(
         version_resolver(version),
         backend.timing.retry_after_version,
     )
+    version.lifecycle.fails = op.injected_failure  # an update is how a Failed version is retried
     return Reply(status, version.to_resource(now), async_headers(op, req.base_url, location=False))
 
 

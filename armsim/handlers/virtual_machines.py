@@ -231,6 +231,9 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         )
 
     op = start_compute_operation(backend, req, "virtualMachines.createOrUpdate", location, resolver=resolve)
+    if op.injected_failure:  # the operation fails at once; the VM stays, Failed, as Azure leaves it
+        vm.lifecycle.ready_at = now
+        vm.lifecycle.fails = True
     return Reply(201, vm.to_resource(now), async_headers(op, req.base_url, location=False, notification=True))
 
 

@@ -95,7 +95,7 @@ class ImageVersion:
             return "Deleting"
         if not self.settled(now):
             return self.phase
-        return "Failed" if self.failed_regions(now) else "Succeeded"
+        return "Failed" if self.lifecycle.fails or self.failed_regions(now) else "Succeeded"
 
     def to_resource(self, now: datetime, expand_replication: bool = False) -> dict[str, Any]:
         publishing: dict[str, Any] = {

@@ -18,6 +18,7 @@ class Lifecycle:
     delete_started_at: datetime | None = None
     gone_at: datetime | None = None
     updating_until: datetime | None = None
+    fails: bool = False  # its create operation ends Failed (an injected `operation_failed` fault)
 
     def is_gone(self, now: datetime) -> bool:
         return self.gone_at is not None and now >= self.gone_at
@@ -33,6 +34,8 @@ class Lifecycle:
             return "Deleting"
         if not self.is_ready(now):
             return "Creating"
+        if self.fails:
+            return "Failed"
         return "Updating" if self.updating_until is not None and now < self.updating_until else "Succeeded"
 
     def start_update(self, until: datetime) -> None:

@@ -63,6 +63,7 @@ class AsyncOperation:
     retry_after: float
     op_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     token: str = field(default_factory=lambda: str(uuid.uuid4()))
+    injected_failure: bool = False  # a fault made it fail; the resource it creates must fail too
     _final: Outcome | None = None
 
     def outcome(self, now: datetime) -> Outcome:

@@ -222,3 +222,30 @@ def test_request_faults_can_be_scoped_to_a_region(sim: ArmsimHandle):
         no_retry.virtual_machines.begin_deallocate(RG, "vm-west").result()
     assert err.value.status_code == 500
     no_retry.virtual_machines.begin_deallocate(RG, "vm-east").result()
+
+
+def test_a_create_whose_operation_fails_leaves_a_failed_resource_that_a_retry_repairs(
+    sim: ArmsimHandle, client: ComputeManagementClient
+):
+    vm_id = generalized_vm(sim)
+    make_gallery(client)
+    sim.set_fault("galleryImageVersions.createOrUpdate", kind="operation_failed", code="InternalError")
+    with pytest.raises(HttpResponseError):
+        client.gallery_image_versions.begin_create_or_update(
+            RG, "gal", "app", "1.0.0", version_body(vm_id)
+        ).result()
+    assert (
+        client.gallery_image_versions.get(RG, "gal", "app", "1.0.0").properties.provisioning_state == "Failed"
+    )
+    retried = client.gallery_image_versions.begin_create_or_update(
+        RG, "gal", "app", "1.0.0", version_body(vm_id)
+    )
+    assert retried.result().properties.provisioning_state == "Succeeded"
+
+    sim.set_fault("virtualMachines.createOrUpdate", kind="operation_failed", code="AllocationFailed")
+    image_id = retried.result().id
+    body = {"location": "westus", "properties": {"storageProfile": {"imageReference": {"id": image_id}}}}
+    with pytest.raises(HttpResponseError) as err:
+        client.virtual_machines.begin_create_or_update(RG, "made", body).result()
+    assert err.value.error.code == "AllocationFailed"
+    assert client.virtual_machines.get(RG, "made").properties.provisioning_state == "Failed"
