@@ -11,13 +11,15 @@ import inspect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import azure.functions as func
 from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
 from devhost.durable.errors import UnknownFunctionError
+
+T = TypeVar("T")
 
 ORCHESTRATION_TRIGGER = "orchestrationTrigger"
 ACTIVITY_TRIGGER = "activityTrigger"
@@ -83,21 +85,26 @@ class FunctionRegistry:
                 )
 
     def orchestrator(self, name: str) -> OrchestratorFunction:
-        try:
-            return self.orchestrators[name]
-        except KeyError:
-            known = ", ".join(sorted(self.orchestrators)) or "none"
-            raise UnknownFunctionError(
-                f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function. "
-                f"Known orchestrators: {known}."
-            ) from None
+        return _lookup(self.orchestrators, name, "orchestrator")
 
     def activity(self, name: str) -> ActivityFunction:
-        try:
-            return self.activities[name]
-        except KeyError:
-            known = ", ".join(sorted(self.activities)) or "none"
-            raise UnknownFunctionError(
-                f"The function '{name}' doesn't exist, is disabled, or is not an activity function. "
-                f"Known activities: {known}."
-            ) from None
+        return _lookup(self.activities, name, "activity")
+
+
+def _lookup(table: dict[str, T], name: str, kind: str) -> T:
+    """Find a function by name as the extension does (FunctionName compares case-insensitively);
+    an unknown name gets the extension's message, listing the known functions of that kind."""
+    found = table.get(name)
+    if found is None:
+        found = next((value for key, value in table.items() if key.lower() == name.lower()), None)
+    if found is not None:
+        return found
+    message = (
+        f"The function '{name}' doesn't exist, is disabled, or is not an {kind} function. Additional info: "
+    )
+    if table:
+        known = "', '".join(sorted(table))
+        message += f"The following are the known {kind} functions: '{known}'."
+    else:
+        message += f"No {kind} functions are currently registered!"
+    raise UnknownFunctionError(message)

@@ -240,9 +240,10 @@ def test_calling_an_unknown_activity_fails_the_orchestration_uncatchably() -> No
             status = await engine.wait_for_completion(await engine.start_new("misnamed_call", None, None))
             # The extension refuses to schedule it; the orchestrator's try/except never sees a task error.
             assert status.runtime_status == "Failed"
-            assert status.output.startswith(
+            assert status.output == (
                 "Orchestrator function 'misnamed_call' failed: The function 'no_such_activity' doesn't "
-                "exist, is disabled, or is not an activity function."
+                "exist, is disabled, or is not an activity function. Additional info: The following are "
+                "the known activity functions: 'flaky', 'greet', 'shout', 'square'."
             )
             assert engine.stats.activity_invocations == []
 
