@@ -5,8 +5,9 @@ import azure.functions as func
 
 app = func.FunctionApp()
 
-# dequeue_count of every delivery to `always_fails`, recorded for the tests.
+# dequeue_count of every delivery to `always_fails`, and its id and insertion time, for the tests.
 FAILED_DELIVERIES: list[int] = []
+DELIVERED_IDS: list[tuple[str | None, object]] = []
 
 
 @app.queue_trigger(arg_name="body", queue_name="%ECHO_QUEUE%", connection="AzureWebJobsStorage")
@@ -18,4 +19,5 @@ def echo(body: str) -> str:
 @app.queue_trigger(arg_name="msg", queue_name="%FAILING_QUEUE%", connection="AzureWebJobsStorage")
 def always_fails(msg: func.QueueMessage) -> None:
     FAILED_DELIVERIES.append(msg.dequeue_count)
+    DELIVERED_IDS.append((msg.id, msg.insertion_time))
     raise ValueError(f"cannot process {msg.get_body().decode()}")

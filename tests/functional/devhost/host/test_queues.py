@@ -30,12 +30,13 @@ def raw_messages(connection: str, queue: str) -> list[str]:
         client.close()
 
 
-def send_raw(connection: str, queue: str, text: str) -> None:
+def send_raw(connection: str, queue: str, text: str) -> str:
+    """Enqueue stored text as it is; returns the message id Azurite gave it."""
     client = QueueClient.from_connection_string(connection, queue)
     try:
         with contextlib.suppress(ResourceExistsError):
             client.create_queue()
-        client.send_message(text)
+        return str(client.send_message(text).id)
     finally:
         client.close()
 
@@ -79,11 +80,16 @@ def test_failing_function_retries_then_moves_message_to_poison_queue(
     settings = {"ECHO_QUEUE": queue_name("echo"), "ECHO_OUT_QUEUE": queue_name("echo-out"),
                 "FAILING_QUEUE": failing}
     with running_devhost(sample("host_queue_none"), azurite_connection=azurite, settings=settings) as host:
-        send_raw(azurite, failing, "doomed")
+        message_id = send_raw(azurite, failing, "doomed")
         poisoned = eventually(lambda: raw_messages(azurite, f"{failing}-poison"))
         assert poisoned == ["doomed"]
         # host.json maxDequeueCount is 3: three deliveries, dequeue count growing each time.
         assert host.host.app.module.FAILED_DELIVERIES == [1, 2, 3]
+        # Every delivery is the same stored message: its id and insertion time, as the storage gave them.
+        delivered = host.host.app.module.DELIVERED_IDS
+        assert {i for i, _ in delivered} == {message_id}
+        inserted = {t for _, t in delivered}
+        assert len(inserted) == 1 and next(iter(inserted)).tzinfo is not None
         assert raw_messages(azurite, failing) == []
 
 
