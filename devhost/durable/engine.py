@@ -200,7 +200,7 @@ class DurableEngine:
         existing = self.store.get(instance_id)
         if existing is not None and existing.status not in TERMINAL:
             raise InstanceAlreadyRunningError(
-                f"An instance with ID '{instance_id}' already exists and is {existing.status}."
+                f"An Orchestration instance with the status {existing.status} already exists."
             )
         now = h.format_time(self.clock.now())
         execution = Execution(

@@ -16,7 +16,8 @@ class InstanceNotFoundError(DurableEngineError):
 
 
 class InstanceAlreadyRunningError(DurableEngineError):
-    """start_new with an explicit id while that instance is still Pending, Running or Suspended."""
+    """start_new with an explicit id while that instance is still Pending, Running or Suspended
+    (the HTTP API answers 500, as the extension does for OrchestrationAlreadyExistsException)."""
 
 
 class InstanceNotRunningError(DurableEngineError):

@@ -129,7 +129,16 @@ class DurableHttpApi:
             except InstanceNotFoundError as error:
                 return web.json_response({"Message": str(error)}, status=404)
             except InstanceAlreadyRunningError as error:
-                return web.json_response(str(error), status=409)
+                # Azure Storage's OrchestrationAlreadyExistsException is no ArgumentException, so
+                # HttpApiHandler answers with its catch-all 500; the SDK raises it as an Exception.
+                return web.json_response(
+                    {
+                        "Message": "Something went wrong while processing your request",
+                        "ExceptionMessage": str(error),
+                        "ExceptionType": "DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException",
+                    },
+                    status=500,
+                )
             except InstanceNotRunningError as error:
                 return web.json_response({"Message": str(error)}, status=410)
 

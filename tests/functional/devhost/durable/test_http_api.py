@@ -71,7 +71,10 @@ def test_start_raise_list_and_purge_answers() -> None:
                 assert body["id"] == "order-9"
                 assert response.headers["Location"] == body["statusQueryGetUri"]
             async with http.post(f"{hooks}/orchestrators/approval/order-9?{HUB}") as response:
-                assert response.status == 409
+                # HttpApiHandler has no 409: the storage provider's exception lands in its catch-all.
+                assert response.status == 500
+                assert (await response.json())["ExceptionMessage"] == (
+                    "An Orchestration instance with the status Running already exists.")
             async with http.post(f"{hooks}/orchestrators/nothing_by_that_name?{HUB}") as response:
                 assert response.status == 400
             await engine.run_until_idle()
