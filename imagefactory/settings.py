@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from imagefactory.exceptions import SettingsError
 
 _PREFIX = "IMAGEFACTORY_"
+QUEUE_NAME_MAX = 63
+REJECTS_SUFFIX = "-rejects"
+POISON_SUFFIX = "-poison"
+# The build queue lends its name to `<queue>-rejects` and `<queue>-poison`, which must be valid too.
+BUILD_QUEUE_MAX = QUEUE_NAME_MAX - max(len(REJECTS_SUFFIX), len(POISON_SUFFIX))
 
 
 class Settings(BaseModel):
@@ -229,6 +234,17 @@ class Settings(BaseModel):
             raise ValueError("must be a valid queue name: 3-63 lower-case letters, digits and single hyphens")
         return value
 
+    @field_validator("build_queue")
+    @classmethod
+    def _leaves_room_for_rejects(cls, value: str) -> str:
+        if len(value) > BUILD_QUEUE_MAX:
+            raise ValueError(
+                f"must be at most {BUILD_QUEUE_MAX} characters (got {len(value)}), because invalid "
+                f"messages go to '<queue>{REJECTS_SUFFIX}' and queue names are limited to "
+                f"{QUEUE_NAME_MAX} characters"
+            )
+        return value
+
     @model_validator(mode="after")
     def _poll_bounds_ordered(self) -> Settings:
         if self.replication_poll_min_seconds > self.replication_poll_max_seconds:
@@ -271,7 +287,8 @@ def _describe(model: type[Settings], err: Any) -> str:
     field_name = str(loc[0]) if loc else ""
     info = model.model_fields.get(field_name)
     env_name = info.alias if info is not None and info.alias else (field_name or "settings")
-    return f"{env_name}: {err.get('msg', 'invalid value')}"
+    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{env_name}: {message}"
 
 
 @functools.lru_cache(maxsize=1)
