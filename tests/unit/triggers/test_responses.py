@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -11,7 +12,7 @@ from imagefactory.exceptions import FieldError
 from triggers.decisions import Action, ExistingBuild
 from triggers.errors import QueryValidationError
 from triggers.listing import parse_list_query
-from triggers.rejects import reject_document
+from triggers.rejects import MAX_ENCODED_MESSAGE_BYTES, encoded_size, reject_document, reject_text
 from triggers.responses import (
     BuildSnapshot,
     build_view,
@@ -125,9 +126,59 @@ def test_reject_document_keeps_the_original_body() -> None:
     text = reject_document(
         b"{oops", errors, queue="q", message_id="m", dequeue_count=1, rejected_at=datetime.now(UTC)
     )
-    assert text["original"] == {"encoding": "text", "text": "{oops"}
+    assert text["original"] == {
+        "encoding": "text",
+        "text": "{oops",
+        "size_bytes": 5,
+        "sha256": hashlib.sha256(b"{oops").hexdigest(),
+    }
     assert text["errors"] == [{"field": "body", "rule": "json", "message": "not valid JSON"}]
     binary = reject_document(
         b"\xff\x00", errors, queue="q", message_id=None, dequeue_count=None, rejected_at=datetime.now(UTC)
     )
-    assert binary["original"] == {"encoding": "base64", "base64": "/wA="}
+    assert binary["original"] == {
+        "encoding": "base64",
+        "base64": "/wA=",
+        "size_bytes": 2,
+        "sha256": hashlib.sha256(b"\xff\x00").hexdigest(),
+    }
+
+
+def _near_limit_body() -> bytes:
+    """A JSON body of about 49 000 bytes (64 KiB once base64-encoded) full of characters JSON escapes."""
+    filler = '\\"\n' * 16_000
+    return json.dumps({"source": "x", "correlation_id": filler}).encode("utf-8")[:49_000]
+
+
+def test_reject_document_for_a_body_near_the_queue_limit_is_truncated_and_fits() -> None:
+    from datetime import UTC, datetime
+
+    body = _near_limit_body()
+    errors = [FieldError("body", "json", "not valid JSON")]
+    document = reject_document(
+        body, errors, queue="q", message_id="m", dequeue_count=1, rejected_at=datetime.now(UTC)
+    )
+    assert encoded_size(reject_text(document)) <= MAX_ENCODED_MESSAGE_BYTES
+    original = document["original"]
+    assert original["truncated"] is True
+    assert original["size_bytes"] == len(body)
+    assert original["sha256"] == hashlib.sha256(body).hexdigest()
+    assert body.decode("utf-8").startswith(original["text"])
+    assert 0 < len(original["text"]) < len(body)
+    kept = len(original["text"].encode())
+    assert f"only the first {kept} of {len(body)} bytes are kept" in original["note"]
+    assert document["errors"] == [{"field": "body", "rule": "json", "message": "not valid JSON"}]
+
+
+def test_reject_document_with_thousands_of_errors_keeps_what_fits_and_counts_the_rest() -> None:
+    from datetime import UTC, datetime
+
+    errors = [FieldError(f"target.tags.k{i}", "string_type", "must be a string " * 4) for i in range(3000)]
+    document = reject_document(
+        b"{}", errors, queue="q", message_id="m", dequeue_count=1, rejected_at=datetime.now(UTC)
+    )
+    assert encoded_size(reject_text(document)) <= MAX_ENCODED_MESSAGE_BYTES
+    kept = len(document["errors"])
+    assert 0 < kept < 3000
+    assert document["errors_omitted"] == 3000 - kept
+    assert document["errors"][0]["field"] == "target.tags.k0"
