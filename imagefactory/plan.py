@@ -341,6 +341,52 @@ def _resolve_version(
         return None, False
 
 
+def retarget_version(
+    plan: BuildPlan, request: BuildRequest, state: TargetState, *, taken: str, today: date
+) -> BuildPlan:
+    """The plan after another build took the version our policy picked (optimistic concurrency).
+
+    Builds of one rollout sweep start together and read the same versions, so their policy picks
+    the same name and all but one lose the create with a conflict. The loser re-reads the versions
+    (`state`) and moves to the next free name. If the version this build tagged turns out to exist
+    after all (an earlier attempt of this build made it), that one is adopted instead. Raises
+    VersionPolicyError when the policy has no next version (int32 limit, newer date version).
+    """
+    target = request.target
+    if not isinstance(target, GalleryTarget) or isinstance(target.version, str):
+        raise VersionPolicyError(f"version {taken} was named explicitly; another name is not picked for it")
+    source_key = request.source.lower()
+    definition_id = target.definition_id(request.source_vm)
+    mine = next(
+        (
+            v
+            for v in state.versions
+            if v.tags.get(BUILD_TAG) == plan.build_id and (v.source_vm_id or "").lower() == source_key
+        ),
+        None,
+    )
+    if mine is not None:
+        version, adopt = mine.name, True
+        note = f"version {mine.name} was already made by this build: adopted"
+    else:
+        version = next_version(target.version, [v.name for v in state.versions] + [taken], today)
+        adopt = False
+        note = (
+            f"version {taken} was taken by another build while this one prepared its VM; "
+            f"{target.version.policy} picked {version} instead"
+        )
+    updated = plan.model_copy(
+        update={
+            "version": version,
+            "image_id": str(definition_id.version(version)),
+            "adopt": adopt,
+            "capture_body": None if adopt else plan.capture_body,
+            "notes": [*plan.notes, note],
+        }
+    )
+    return updated.model_copy(update={"steps": _steps(updated, request)})
+
+
 def _definition_body(
     request: BuildRequest, target: GalleryTarget, vm: VmFacts, location: str, blockers: list[PlanIssue]
 ) -> dict[str, Any] | None:

@@ -16,11 +16,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
+from imagefactory.exceptions import VersionPolicyError
 from imagefactory.gateway.facts import ImageFacts, VersionFacts, VmFacts
-from imagefactory.plan import BuildPlan, TargetState, make_plan
+from imagefactory.plan import BuildPlan, TargetState, make_plan, retarget_version
 from imagefactory.publishing import RESULT_KIND
 from imagefactory.replication import ReplicationWatch
-from imagefactory.request import BuildRequest, GalleryTarget
+from imagefactory.request import BuildRequest, GalleryTarget, VersionPolicy
 from imagefactory.result import (
     POINT_OF_NO_RETURN,
     BuildResult,
@@ -37,6 +38,11 @@ from orchestrators.errors import PipelineStepError, StepFailedError
 from orchestrators.registry import orchestrator
 from orchestrators.replication_monitor import region_status
 from orchestrators.timeline import Timeline
+
+# A policy-picked version lost to a concurrent build is re-picked at most this many times.
+VERSION_RACE_ATTEMPTS = 10
+# What Azure (PUT over a version from another source) and the gateway (read before create) answer.
+_VERSION_TAKEN_CODES = frozenset({"Conflict", "PropertyChangeNotAllowed"})
 
 
 class _Build:
@@ -147,6 +153,7 @@ def _run(build: _Build) -> Steps:
             build.generalized = True
             build.end("generalize")
         yield from _capture(build, plan)
+        plan = build.plan or plan  # a lost version race moves the build to another version
     build.image_exists = True
     if plan.target_kind == "gallery":
         yield from _replicate(build, plan)
@@ -225,13 +232,7 @@ def _capture(build: _Build, plan: BuildPlan) -> Steps:
     context, cfg = build.context, build.cfg
     build.begin("capture")
     if plan.target_kind == "gallery":
-        yield from call_step(
-            context,
-            cfg,
-            "capture",
-            "start_create_version",
-            {"version_id": plan.image_id, "body": plan.capture_body, "source_id": plan.source_vm_id},
-        )
+        yield from _create_version(build, plan)
     else:
         deadline = build.now + timedelta(seconds=cfg.timeout_capture_seconds)
         started = yield from call_step(
@@ -254,6 +255,60 @@ def _capture(build: _Build, plan: BuildPlan) -> Steps:
             timeout_seconds=cfg.timeout_capture_seconds,
         )
     build.end("capture")
+
+
+def _create_version(build: _Build, plan: BuildPlan) -> Steps:
+    """Create the version; when a policy-picked name was taken meanwhile, re-read and re-pick.
+
+    Optimistic concurrency: builds of one sweep into one definition pick the same next version,
+    and the store (Azure) decides who gets it. A version named explicitly is never re-picked.
+    """
+    context, cfg, request = build.context, build.cfg, build.request
+    attempt = 1
+    while True:
+        try:
+            yield from call_step(
+                context,
+                cfg,
+                "capture",
+                "start_create_version",
+                {"version_id": plan.image_id, "body": plan.capture_body, "source_id": plan.source_vm_id},
+            )
+            return None
+        except StepFailedError as error:
+            if not _lost_version_race(request, error) or attempt >= VERSION_RACE_ATTEMPTS:
+                if error.code in _VERSION_TAKEN_CODES and attempt > 1:
+                    error.message += f" (gave up after {attempt} versions were taken by other builds)"
+                raise
+        state_raw = yield from call_step(
+            context, cfg, "capture", "read_target", {"request": request.model_dump(mode="json")}
+        )
+        try:
+            plan = retarget_version(
+                plan,
+                request,
+                TargetState.model_validate(state_raw),
+                taken=str(plan.version),
+                today=build.now.date(),
+            )
+        except VersionPolicyError as policy_error:
+            raise StepFailedError("capture", "VersionPolicy", str(policy_error)) from None
+        build.plan = plan
+        build.notes.append(plan.notes[-1])
+        build.timeline.target = plan.image_id
+        build.timeline.publish(context)
+        if plan.adopt:
+            return None
+        attempt += 1
+
+
+def _lost_version_race(request: BuildRequest, error: StepFailedError) -> bool:
+    target = request.target
+    return (
+        error.code in _VERSION_TAKEN_CODES
+        and isinstance(target, GalleryTarget)
+        and isinstance(target.version, VersionPolicy)
+    )
 
 
 def _replicate(build: _Build, plan: BuildPlan) -> Steps:

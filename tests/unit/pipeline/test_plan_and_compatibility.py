@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+
 from imagefactory.compatibility import security_accepts
+from imagefactory.exceptions import VersionPolicyError
 from imagefactory.gateway.facts import DefinitionFacts, GalleryFacts, VersionFacts, VmFacts
-from imagefactory.plan import BUILD_TAG, TargetState, make_plan
+from imagefactory.plan import BUILD_TAG, TargetState, make_plan, retarget_version
 from imagefactory.request import BuildRequest
 from imagefactory.result import RegionResult, VmOutcome, summarize
 
@@ -143,3 +146,44 @@ def test_summary_states_what_exists_and_the_vm_fate() -> None:
         errors=[],
     )
     assert text == "version 1.4.0 exists, replication Failed in westeurope; source VM kept, generalized"
+
+
+def _taken(name: str, source: str, **tags: str) -> VersionFacts:
+    return VersionFacts(
+        id=f"{DEF_ID}/versions/{name}", name=name, location="westeurope", source_vm_id=source, tags=tags
+    )
+
+
+def test_lost_version_race_moves_to_the_next_free_version_past_the_taken_one() -> None:
+    request = _request(target={"version": {"policy": "next_patch"}})
+    plan = _plan(request, _vm(), _existing(_definition()))
+    assert plan.version == "1.0.0"
+    # the winner's 1.0.0 is not listed yet (eventual consistency): the taken name still counts
+    again = retarget_version(plan, request, _existing(_definition()), taken="1.0.0", today=date(2026, 1, 1))
+    assert (again.version, again.adopt) == ("1.0.1", False)
+    assert again.image_id == f"{DEF_ID}/versions/1.0.1"
+    assert again.capture_body == plan.capture_body
+    assert again.notes[-1] == (
+        "version 1.0.0 was taken by another build while this one prepared its VM; "
+        "next_patch picked 1.0.1 instead"
+    )
+    state = _existing(_definition(), [_taken("1.0.0", "vm-a"), _taken("1.0.1", "vm-b")])
+    third = retarget_version(again, request, state, taken="1.0.1", today=date(2026, 1, 1))
+    assert third.version == "1.0.2"
+
+
+def test_lost_version_race_adopts_the_version_this_build_already_made() -> None:
+    request = _request(target={"version": {"policy": "date"}})
+    plan = _plan(request, _vm(), _existing(_definition()))
+    mine = _taken("2026.101.1", VM_ID, **{BUILD_TAG: "b1"})
+    state = _existing(_definition(), [_taken("2026.101.0", "vm-a"), mine])
+    again = retarget_version(plan, request, state, taken="2026.101.0", today=date(2026, 1, 1))
+    assert (again.version, again.adopt, again.capture_body) == ("2026.101.1", True, None)
+    assert [step.step for step in again.steps if step.step in {"adopt", "capture"}] == ["adopt"]
+
+
+def test_explicit_version_is_never_re_picked() -> None:
+    request = _request(target={"version": "1.0.0"})
+    plan = _plan(request, _vm(), _existing(_definition()))
+    with pytest.raises(VersionPolicyError, match=r"version 1\.0\.0 was named explicitly"):
+        retarget_version(plan, request, _existing(_definition()), taken="1.0.0", today=date(2026, 1, 1))
