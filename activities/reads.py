@@ -40,6 +40,14 @@ def read_target(payload: dict[str, Any]) -> dict[str, Any]:
             gallery = client.get_gallery(gallery_id)
             definition = client.get_definition(definition_id) if gallery is not None else None
             versions = client.list_versions(definition_id) if definition is not None else []
+            # A Failed version is read again with its replication status: the plan must tell a
+            # region's failed replication (re-driven) from the version's own failure (replaced).
+            versions = [
+                (client.get_version(definition_id.version(v.name)) or v)
+                if (v.provisioning_state or "").lower() == "failed"
+                else v
+                for v in versions
+            ]
             return dump(TargetState(gallery=gallery, definition=definition, versions=versions))
         image_id = target.image_id(source)
         return dump(TargetState(image=gateway(image_id.subscription_id).get_image(image_id)))

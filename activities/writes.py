@@ -89,6 +89,15 @@ def start_create_version(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
+def start_delete_failed_version(payload: dict[str, Any]) -> dict[str, Any]:
+    version = VersionId.parse(payload["version_id"])
+    source_id = payload["source_id"]
+    return run_step(
+        lambda: dump(gateway(version.subscription_id).start_delete_failed_version(version, source_id))
+    )
+
+
+@activity
 def start_update_version(payload: dict[str, Any]) -> dict[str, Any]:
     version = VersionId.parse(payload["version_id"])
     return run_step(

@@ -69,6 +69,9 @@ class BuildPlan(_Model):
     blockers: list[PlanIssue] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     adopt: bool = False
+    # A version this build (or this VM) made earlier whose own provisioningState is Failed: it is
+    # deleted and created again (our half-made resource; the VM is only read).
+    replace_failed: str | None = None
     version: str | None = None
     image_id: str | None = None  # the version id or the managed image id
     gallery_id: str | None = None
@@ -270,6 +273,15 @@ def _gallery_plan(
 
     # version: explicit name, adoption of a version this build (or this VM) already made, or policy
     version, adopt = _resolve_version(request, target, state, build_id, today, blockers)
+    replace_failed = None
+    existing = next((v for v in state.versions if v.name == version), None) if adopt else None
+    if existing is not None and _failed_by_itself(existing):
+        adopt = False
+        replace_failed = str(definition_id.version(existing.name))
+        notes.append(
+            f"version {existing.name} from this source is in provisioningState Failed (an earlier "
+            "attempt's half-made version): it is deleted and created again from the same VM"
+        )
 
     create_gallery = None
     if state.gallery is None:
@@ -293,6 +305,7 @@ def _gallery_plan(
         "notes": notes,
         "target_kind": "gallery",
         "adopt": adopt,
+        "replace_failed": replace_failed,
         "version": version,
         "image_id": version_id,
         "gallery_id": str(gallery_id),
@@ -339,6 +352,17 @@ def _resolve_version(
     except VersionPolicyError as error:
         blockers.append(PlanIssue(field="target.version", rule="version_policy", message=str(error)))
         return None, False
+
+
+def _failed_by_itself(version: VersionFacts) -> bool:
+    """Failed, and not because a region's replication failed (that is re-driven, not replaced).
+
+    Unknown replication status counts as a region failure: deleting is the one irreversible
+    choice, so it needs the evidence.
+    """
+    if (version.provisioning_state or "").lower() != "failed" or version.replication is None:
+        return False
+    return not any(region.state.lower() == "failed" for region in version.replication.regions)
 
 
 def retarget_version(
@@ -494,6 +518,13 @@ def _steps(plan: BuildPlan, request: BuildRequest) -> list[PlannedStep]:
     if plan.generalize:
         steps.append(
             PlannedStep(step="generalize", detail="mark the VM generalized (it can never start again)")
+        )
+    if plan.replace_failed:
+        steps.append(
+            PlannedStep(
+                step="delete_failed_version",
+                detail=f"delete {plan.replace_failed} (provisioningState Failed, made from this VM)",
+            )
         )
     if plan.adopt:
         steps.append(PlannedStep(step="adopt", detail=f"use existing {plan.image_id}"))

@@ -88,6 +88,11 @@ class BuildResult(_Model):
     created: list[str] = Field(
         default_factory=list, description="Ids of the gallery/definition this build created."
     )
+    replaced: list[str] = Field(
+        default_factory=list,
+        description="Ids of versions an earlier attempt left in provisioningState Failed, made from "
+        "this VM, that this build deleted and created again.",
+    )
     errors: list[ErrorInfo] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     started_at: datetime

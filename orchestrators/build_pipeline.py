@@ -62,6 +62,7 @@ class _Build:
         self.generalized = False
         self.deallocated = False
         self.created: list[str] = []
+        self.replaced: list[str] = []
         self.deleted = False
         self.restarted = False
         self.image_exists = False
@@ -232,6 +233,8 @@ def _capture(build: _Build, plan: BuildPlan) -> Steps:
     context, cfg = build.context, build.cfg
     build.begin("capture")
     if plan.target_kind == "gallery":
+        if plan.replace_failed:
+            yield from _delete_failed_version(build, plan.replace_failed)
         yield from _create_version(build, plan)
     else:
         deadline = build.now + timedelta(seconds=cfg.timeout_capture_seconds)
@@ -255,6 +258,33 @@ def _capture(build: _Build, plan: BuildPlan) -> Steps:
             timeout_seconds=cfg.timeout_capture_seconds,
         )
     build.end("capture")
+
+
+def _delete_failed_version(build: _Build, version_id: str) -> Steps:
+    """Remove the Failed version an earlier attempt made from this VM, so it can be made again."""
+    context, cfg = build.context, build.cfg
+    deadline = build.now + timedelta(seconds=cfg.timeout_capture_seconds)
+    started = yield from call_step(
+        context,
+        cfg,
+        "capture",
+        "start_delete_failed_version",
+        {"version_id": version_id, "source_id": build.request.source},
+    )
+    if started.get("already") != "gone":
+        yield from poll_until(
+            context,
+            cfg,
+            phase="capture",
+            name="read_version",
+            payload={"version_id": version_id},
+            done=lambda version: version is None,
+            interval=wait_interval(cfg, started.get("retry_after")),
+            deadline=deadline,
+            timeout_setting="IMAGEFACTORY_TIMEOUT_CAPTURE_SECONDS",
+            timeout_seconds=cfg.timeout_capture_seconds,
+        )
+    build.replaced.append(version_id)
 
 
 def _create_version(build: _Build, plan: BuildPlan) -> Steps:
@@ -559,6 +589,7 @@ def _result(build: _Build) -> BuildResult:
         phases=build.timeline.phases,
         vm=vm,
         created=build.created,
+        replaced=build.replaced,
         errors=build.errors,
         notes=build.notes,
         started_at=build.timeline.started_at,

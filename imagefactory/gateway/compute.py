@@ -309,6 +309,39 @@ class ComputeGateway:
             ),
         )
 
+    def start_delete_failed_version(self, version: VersionId, source_id: str) -> OperationStarted:
+        """Deletes a version only while it is Failed and made from `source_id` (our half-made one).
+
+        Re-checked against Azure at the moment of deleting: a version that meanwhile Succeeded, or
+        that comes from another source, is never deleted.
+        """
+        existing = self.get_version(version)
+        if existing is None:
+            return OperationStarted(operation="deleteVersion", resource_id=str(version), already="gone")
+        state = (existing.provisioning_state or "").lower()
+        if state == "deleting":
+            return OperationStarted(operation="deleteVersion", resource_id=str(version), already="deleting")
+        found = existing.source_vm_id or existing.source_id or ""
+        if state != "failed" or found.lower() != source_id.lower():
+            raise PermanentAzureError(
+                "DeletionNotAllowed",
+                f"image version {version.name} kept: only a Failed version made from {source_id} is "
+                f"replaced, and this one is {existing.provisioning_state} from "
+                f"{found or 'an unknown source'}",
+            )
+        return self._start(
+            "deleteVersion",
+            str(version),
+            lambda hook: self._client.gallery_image_versions.begin_delete(
+                version.resource_group,
+                version.gallery,
+                version.definition,
+                version.name,
+                polling=False,
+                raw_response_hook=hook,
+            ),
+        )
+
     def start_update_version(self, version: VersionId, body: dict[str, Any]) -> OperationStarted:
         """PATCH a version; Azure restarts replication of Failed regions on update."""
         return self._start(

@@ -110,3 +110,36 @@ def test_generalized_vm_without_a_version_is_captured_on_rebuild_without_deprovi
         assert ops.count("virtualMachines.generalize") == 1
         puts = [e for e in sim.requests() if e.operation == "galleryImageVersions.createOrUpdate"]
         assert [e.status for e in puts if e.status < 300] in ([200], [201])
+
+
+def test_version_left_failed_by_its_own_operation_is_deleted_and_created_again_on_rebuild(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with armsim_for_pipeline(monkeypatch) as sim:
+        # Azure accepts the version PUT but its operation ends Failed: the version itself is Failed
+        sim.set_fault("galleryImageVersions.createOrUpdate", kind="operation_failed", remaining=1)
+        vm_id = sim.seed_vm("rebuild-03", location="westeurope", os_type="Linux")
+        document = gallery_request(vm_id, generalize="already_deprovisioned")
+        first = BuildRequest.parse_obj_strict(document, now=sim.clock.now())
+        second = BuildRequest.parse_obj_strict({**document, "rebuild_failed": True}, now=sim.clock.now())
+        failed, again = asyncio.run(_run_twice(sim, tmp_path / "hub.sqlite3", first, second))
+
+        assert failed.output["status"] == "Failed", failed.output
+        assert failed.output["replaced"] == []
+        result = again.output
+        assert result["status"] == "Succeeded", result
+        assert result["adopted"] is False
+        version_id = result["image_id"]
+        assert result["replaced"] == [version_id]
+        assert any(
+            note.startswith("version 1.0.0 from this source is in provisioningState Failed")
+            for note in result["notes"]
+        ), result["notes"]
+        assert result["vm"]["fate"] == "kept, generalized"
+        assert [r["state"] for r in result["regions"]] == ["Completed"]
+        ops = [e.operation for e in sim.requests() if e.kind != "admin"]
+        assert ops.count("galleryImageVersions.delete") == 1
+        assert ops.count("galleryImageVersions.createOrUpdate") == 2
+        assert "virtualMachines.delete" not in ops
+        stored = list(sim.backend.versions.values())
+        assert [(v.name, v.provisioning_state(sim.clock.now())) for v in stored] == [("1.0.0", "Succeeded")]

@@ -187,3 +187,40 @@ def test_explicit_version_is_never_re_picked() -> None:
     plan = _plan(request, _vm(), _existing(_definition()))
     with pytest.raises(VersionPolicyError, match=r"version 1\.0\.0 was named explicitly"):
         retarget_version(plan, request, _existing(_definition()), taken="1.0.0", today=date(2026, 1, 1))
+
+
+def _failed_version(source: str, *region_states: str) -> VersionFacts:
+    return VersionFacts.model_validate(
+        {
+            "id": f"{DEF_ID}/versions/1.0.0",
+            "name": "1.0.0",
+            "location": "westeurope",
+            "provisioning_state": "Failed",
+            "source_vm_id": source,
+            "replication": {"regions": [{"region": "westeurope", "state": s} for s in region_states]},
+        }
+    )
+
+
+def test_own_failed_version_from_this_vm_is_planned_for_replacement() -> None:
+    state = _existing(_definition(), [_failed_version(VM_ID, "Completed")])
+    plan = _plan(_request(rebuild_failed=True), _vm(generalized=True, power_state="deallocated"), state)
+    assert plan.ok and not plan.adopt
+    assert plan.replace_failed == f"{DEF_ID}/versions/1.0.0"
+    assert plan.capture_body is not None
+    steps = [step.step for step in plan.steps]
+    assert steps.index("delete_failed_version") < steps.index("capture")
+
+
+def test_region_failure_is_adopted_and_re_driven_not_replaced() -> None:
+    state = _existing(_definition(), [_failed_version(VM_ID, "Failed")])
+    plan = _plan(_request(rebuild_failed=True), _vm(generalized=True, power_state="deallocated"), state)
+    assert plan.adopt and plan.replace_failed is None
+
+
+def test_failed_version_from_another_source_is_never_replaced() -> None:
+    other = VM_ID.replace("/vm1", "/vm2")
+    state = _existing(_definition(), [_failed_version(other, "Completed")])
+    plan = _plan(_request(rebuild_failed=True), _vm(), state)
+    assert plan.replace_failed is None
+    assert [(b.field, b.rule) for b in plan.blockers] == [("target.version", "version_exists")]
