@@ -48,6 +48,7 @@ from imagefactory.ids import (
     normalize_guid,
     shape_of,
 )
+from imagefactory.request_rules import cross_field_errors, duplicate_region_errors, supplementary_errors
 from imagefactory.versioning import VersionPolicy, parse_version
 
 __all__ = [
@@ -318,20 +319,7 @@ class Replication(_Model):
 
     @model_validator(mode="after")
     def _regions_unique_and_shallow_limits(self) -> Self:
-        errors: list[FieldError] = []
-        first_index: dict[str, int] = {}
-        for index, region in enumerate(self.target_regions):
-            if region.name in first_index:
-                errors.append(
-                    FieldError(
-                        f"target_regions[{index}].name",
-                        "duplicate_region",
-                        f"region {region.name!r} is already listed at "
-                        f"target_regions[{first_index[region.name]}]",
-                    )
-                )
-            else:
-                first_index[region.name] = index
+        errors = duplicate_region_errors(self.region_names())
         if self.mode == "Shallow":
             errors.extend(self._shallow_errors())
         _raise_if_any(errors)
@@ -474,54 +462,14 @@ class BuildRequest(_Model):
         return self
 
     def _cross_field_errors(self) -> list[FieldError]:
-        errors: list[FieldError] = []
         target = self.target
-        if isinstance(target, ManagedImageTarget) and self.generalize == "none":
-            errors.append(
-                FieldError(
-                    "generalize",
-                    "specialized_managed_image",
-                    "'none' (a specialized image) needs a gallery target: a managed image can only be "
-                    "captured from a generalized VM",
-                )
-            )
-        if isinstance(target, GalleryTarget):
-            os_state = target.definition.os_state
-            if os_state == "Specialized" and self.generalize != "none":
-                errors.append(
-                    FieldError(
-                        "target.definition.os_state",
-                        "os_state_conflict",
-                        f"'Specialized' contradicts generalize {self.generalize!r}, which produces a "
-                        "generalized image; use generalize 'none' for a specialized image",
-                    )
-                )
-            if os_state == "Generalized" and self.generalize == "none":
-                errors.append(
-                    FieldError(
-                        "target.definition.os_state",
-                        "os_state_conflict",
-                        "'Generalized' contradicts generalize 'none', which keeps the VM specialized; use "
-                        "generalize 'deprovision' or 'already_deprovisioned'",
-                    )
-                )
-        if self.restart_source_after_capture and self.generalize != "none":
-            errors.append(
-                FieldError(
-                    "restart_source_after_capture",
-                    "restart_needs_specialized",
-                    "can only be true with generalize 'none': a generalized VM can never start again",
-                )
-            )
-        if self.restart_source_after_capture and self.delete_source_vm:
-            errors.append(
-                FieldError(
-                    "restart_source_after_capture",
-                    "restart_and_delete",
-                    "cannot be true together with delete_source_vm",
-                )
-            )
-        return errors
+        return cross_field_errors(
+            generalize=self.generalize,
+            target_kind=target.kind,
+            os_state=target.definition.os_state if isinstance(target, GalleryTarget) else None,
+            restart=self.restart_source_after_capture,
+            delete=self.delete_source_vm,
+        )
 
     # ---- derived identities (used by the pipeline, scopes and identity) -------------------------
 
@@ -558,7 +506,20 @@ class BuildRequest(_Model):
         try:
             return cls.model_validate(data, context={"now": clock})
         except ValidationError as error:
-            raise RequestValidationError(errors_from_validation(error)) from None
+            first = errors_from_validation(error)
+            unknown = [
+                tuple(e["loc"]) for e in error.errors(include_url=False) if e["type"] == "extra_forbidden"
+            ]
+
+            def validate(document: Mapping[str, Any]) -> list[FieldError]:
+                try:
+                    cls.model_validate(document, context={"now": clock})
+                except ValidationError as again:
+                    return errors_from_validation(again)
+                return []
+
+            more = supplementary_errors(data, first, unknown, validate)
+            raise RequestValidationError(first + more) from None
 
 
 # --------------------------------------------------------------------------------------------------
