@@ -1,0 +1,62 @@
+"""GET /api/builds/{id} shows per-region replication progress live, not only at monitor checkpoints.
+
+With a replication of hours, the build orchestration mirrors region progress only when the
+replication monitor reports back (every IMAGEFACTORY_MONITOR_CHECKPOINT_SECONDS); the status API
+reads the monitor's own custom status in between, so an operator sees the regions move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.stack import Stack, gallery_request
+from tests.e2e.test_http_api import held_clock
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def slow_replication(stack: Stack) -> Iterator[None]:
+    """Each region replicates for about three simulated hours (restored afterwards)."""
+    before = stack.sim.backend.timing.replication_base
+    stack.sim.set_timings(replication_base=3 * 3600.0)
+    try:
+        yield
+    finally:
+        stack.sim.set_timings(replication_base=before)
+
+
+def _parent_progress(stack: Stack, build_id: str) -> dict[str, int]:
+    custom = stack.status(build_id).custom_status or {}
+    return {r["name"]: r["progress"] for r in custom.get("regions", [])}
+
+
+@pytest.mark.usefixtures("slow_replication")
+def test_status_shows_region_progress_between_monitor_checkpoints(stack: Stack) -> None:
+    vm_id = stack.seed_vm("vm-live-progress")
+    document = gallery_request(vm_id, "7.0.0", generalize="already_deprovisioned")
+    with held_clock(stack):
+        started = stack.http("POST", "builds", json=document)
+        assert started.status_code == 202, started.text
+        build_id = started.json()["build_id"]
+
+        def fresher_than_the_build() -> dict[str, Any] | None:
+            stack.sim.advance(120)
+            view: dict[str, Any] = stack.http("GET", f"builds/{build_id}").json()
+            shown = {r["name"]: r["progress"] for r in view["regions"]}
+            parent = _parent_progress(stack, build_id)
+            if view["phase"] == "replication" and any(shown.values()) and not any(parent.values()):
+                return view
+            return None
+
+        view = stack.wait_until(fresher_than_the_build, "progress shown before the first checkpoint")
+        assert view["status"] == "Running"
+        assert {r["name"] for r in view["regions"]} == {"westeurope", "northeurope", "eastus"}
+        assert all(0 <= r["progress"] < 100 for r in view["regions"])
+        assert all(r["state"] == "Replicating" for r in view["regions"])
+
+    final = stack.wait_for_build(build_id)
+    assert final.output["status"] == "Succeeded", final.output
