@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
@@ -102,7 +103,7 @@ def test_start_status_conflict_list_and_cancel(stack: Stack) -> None:
         assert again.json()["build_id"] == build_id
         assert again.json()["action"] == "report_running"
 
-        def in_replication() -> dict[str, object] | None:
+        def in_replication() -> dict[str, Any] | None:
             stack.sim.advance(30)
             view = stack.http("GET", f"builds/{build_id}").json()
             regions = view["regions"]
@@ -112,7 +113,7 @@ def test_start_status_conflict_list_and_cancel(stack: Stack) -> None:
 
         view = stack.wait_until(in_replication, "the build to replicate")
         assert view["status"] == "Running"
-        assert {r["name"] for r in view["regions"]} == {"westeurope", "northeurope", "eastus"}  # type: ignore[union-attr]
+        assert {r["name"] for r in view["regions"]} == {"westeurope", "northeurope", "eastus"}
 
         listed = stack.http("GET", "builds", params={"status": "Running"}).json()
         assert build_id in [b["build_id"] for b in listed["builds"]]

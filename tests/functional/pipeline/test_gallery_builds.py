@@ -64,12 +64,12 @@ def test_linux_build_creates_gallery_definition_and_version(monkeypatch: pytest.
 
 def _seed_definition(sim: Any, *, os_type: str = "Linux", os_state: str = "Generalized") -> None:
     client = compute_client(SUB, sim.endpoint, transport=VirtualTimeTransport(sim.clock))
-    client.galleries.begin_create_or_update(RG, "gal01", {"location": "westeurope"}).result()  # type: ignore[arg-type]
+    client.galleries.begin_create_or_update(RG, "gal01", {"location": "westeurope"}).result()  # type: ignore[call-overload]
     client.gallery_images.begin_create_or_update(
         RG,
         "gal01",
         "ubuntu-base",
-        {  # type: ignore[arg-type]
+        {  # type: ignore[call-overload]
             "location": "westeurope",
             "properties": {
                 "osType": os_type,
