@@ -5,6 +5,14 @@ interval either wastes calls (and history) or notices completion late. Each regi
 grows roughly linearly, so two samples give a rate and a predicted finish; the next poll goes to the
 earliest predicted finish among unfinished regions, clamped to [min, max] and never before the
 server's Retry-After.
+
+Two details keep the prediction from being late, which is what readiness lag is made of:
+- A region at 0 % is usually waiting for the source region, not replicating slowly; samples at 0 %
+  would make its first rate far too low, so they are not kept. A region that has just started
+  moving (one sample) is read again after the minimum interval to learn its rate.
+- Azure reports progress as a truncated integer: true progress p lies in [p, p+1). The estimate
+  takes the fastest rate and the least remaining work those bounds allow, so it errs early (one
+  cheap extra read) rather than late (a region left unannounced for minutes).
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ class RegionProgress(_Model):
     ready_at: datetime | None = None
     retries: int = 0
     details: str | None = None
-    samples: list[ProgressSample] = Field(default_factory=list)  # the last two
+    samples: list[ProgressSample] = Field(default_factory=list)  # first moving sample, latest
 
     @property
     def done(self) -> bool:
@@ -95,7 +103,11 @@ def observe(watch: ReplicationWatch, summary: ReplicationSummary | None, now: da
         region.state = item.state
         region.details = item.details
         region.progress = 100 if item.state == "Completed" else item.progress
-        region.samples = [*region.samples[-1:], ProgressSample(at=now, progress=region.progress)]
+        if region.progress > 0:
+            # Keep the first moving sample and the latest: the longest baseline gives the steadiest
+            # rate (replication is close to linear). Progress going down means a retry restarted it.
+            first = [s for s in region.samples[:1] if s.progress <= region.progress]
+            region.samples = [*first, ProgressSample(at=now, progress=region.progress)]
         if region.done and not was_done:
             region.ready_at = now
             newly_completed.append(item.region)
@@ -108,16 +120,21 @@ def observe(watch: ReplicationWatch, summary: ReplicationSummary | None, now: da
 
 
 def predicted_finish(region: RegionProgress) -> datetime | None:
-    """When the region reaches 100 % at the rate seen between its last two samples (None if unknown)."""
+    """The earliest time the region can reach 100 % given its two (truncated) samples, or None."""
     if region.done or len(region.samples) < 2:
         return None
     first, last = region.samples[-2], region.samples[-1]
     elapsed = (last.at - first.at).total_seconds()
-    growth = last.progress - first.progress
-    if elapsed <= 0 or growth <= 0:
+    if elapsed <= 0 or last.progress <= first.progress:
         return None
-    rate = growth / elapsed
-    return last.at + timedelta(seconds=(100 - last.progress) / rate)
+    fastest_rate = (last.progress + 1 - first.progress) / elapsed
+    least_remaining = max(0, 99 - last.progress)
+    return last.at + timedelta(seconds=least_remaining / fastest_rate)
+
+
+def _just_started(region: RegionProgress) -> bool:
+    """Moving, but with no rate yet: one more read soon gives it one."""
+    return not region.done and region.state != "Failed" and len(region.samples) == 1
 
 
 def next_poll_delay(
@@ -132,6 +149,8 @@ def next_poll_delay(
     predictions = [
         finish for region in watch.regions.values() if (finish := predicted_finish(region)) is not None
     ]
+    if any(_just_started(region) for region in watch.regions.values()):
+        predictions.append(now + timedelta(seconds=min_seconds))
     if predictions:
         delay = (min(predictions) - now).total_seconds()
     else:

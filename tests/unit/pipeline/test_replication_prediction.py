@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from imagefactory.gateway.facts import RegionReplication, ReplicationSummary
 from imagefactory.replication import ReplicationWatch, next_poll_delay, observe, predicted_finish
 
@@ -25,9 +27,18 @@ def test_two_samples_predict_linear_finish_and_next_poll_targets_earliest_region
     watch = observe(watch, _summary(westeurope=10, eastus=0), T0).watch
     later = T0 + timedelta(minutes=10)
     watch = observe(watch, _summary(westeurope=30, eastus=5), later).watch
-    assert predicted_finish(watch.regions["westeurope"]) == later + timedelta(minutes=35)
-    delay = next_poll_delay(watch, later, min_seconds=30, max_seconds=7200)
-    assert delay == 35 * 60
+    # 10 % -> 30 % in 10 min: truncated progress allows up to 21 % growth and as little as 69 % left,
+    # so the earliest finish is 69 / 2.1 = 32.86 min away (a plain linear fit would say 35: too late).
+    finish = predicted_finish(watch.regions["westeurope"])
+    assert finish == later + timedelta(minutes=10 * 69 / 21)
+    # eastus (0 % -> 5 %) has just started moving: one read at the minimum interval learns its rate.
+    assert next_poll_delay(watch, later, min_seconds=30, max_seconds=7200) == 30
+    third = later + timedelta(seconds=30)
+    watch = observe(watch, _summary(westeurope=31, eastus=5), third).watch
+    assert predicted_finish(watch.regions["eastus"]) is None  # no growth in 30 s: rate still unknown
+    # westeurope keeps its first sample (10 % at T0): 22 % in 630 s at most, 68 % left at least.
+    expected = 68 * 630 / 22
+    assert next_poll_delay(watch, third, min_seconds=30, max_seconds=7200) == pytest.approx(expected)
 
 
 def test_delay_is_clamped_and_retry_after_is_honoured() -> None:
@@ -87,3 +98,28 @@ def test_without_a_prediction_higher_progress_is_taken_as_the_earlier_finisher()
     watch = observe(watch, _summary(alpha=10, beta=60), T0).watch
     seen = observe(watch, _summary(alpha=100, beta=100), T0 + timedelta(minutes=30))
     assert seen.newly_completed == ["beta", "alpha"]
+
+
+def test_samples_at_zero_are_ignored_so_a_waiting_region_gets_a_fair_rate() -> None:
+    # northeurope waits at 0 % for 20 min while the source region replicates, then moves 2 %/min.
+    watch = ReplicationWatch.start(["northeurope"], T0)
+    watch = observe(watch, _summary(northeurope=0), T0).watch
+    watch = observe(watch, _summary(northeurope=10), T0 + timedelta(minutes=25)).watch
+    assert predicted_finish(watch.regions["northeurope"]) is None  # one moving sample: no rate yet
+    watch = observe(watch, _summary(northeurope=20), T0 + timedelta(minutes=30)).watch
+    finish = predicted_finish(watch.regions["northeurope"])
+    assert finish is not None
+    # true finish at 2 %/min is 40 min after 20 %, i.e. T0+70 min; a fit through the 0 % sample
+    # would have said T0+150 min. The estimate errs early, never late.
+    assert T0 + timedelta(minutes=65) < finish <= T0 + timedelta(minutes=70)
+
+
+def test_a_region_restarted_by_a_retry_drops_its_old_samples() -> None:
+    watch = ReplicationWatch.start(["eastus"], T0)
+    watch = observe(watch, _summary(eastus=40), T0).watch
+    watch = observe(watch, _summary(eastus=50), T0 + timedelta(minutes=5)).watch
+    watch = observe(watch, _summary(eastus=5), T0 + timedelta(minutes=10)).watch
+    assert [s.progress for s in watch.regions["eastus"].samples] == [5]
+    watch = observe(watch, _summary(eastus=9), T0 + timedelta(minutes=12)).watch
+    watch = observe(watch, _summary(eastus=15), T0 + timedelta(minutes=15)).watch
+    assert [s.progress for s in watch.regions["eastus"].samples] == [5, 15]
