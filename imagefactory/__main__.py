@@ -17,7 +17,7 @@ from typing import Any
 from imagefactory.exceptions import RequestValidationError, SubmitError
 from imagefactory.request import BuildRequest
 from imagefactory.rollout import RolloutFile
-from imagefactory.submit import submit
+from imagefactory.submit import submit, validated
 
 CONNECTION_SETTING = "AzureWebJobsStorage"
 QUEUE_SETTING = "IMAGEFACTORY_BUILD_QUEUE"
@@ -63,21 +63,31 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    connection_string = args.connection_string or os.environ.get(CONNECTION_SETTING)
-    if not connection_string:
-        print(f"error: pass --connection-string or set {CONNECTION_SETTING}", file=sys.stderr)
-        return 2
-    queue = args.queue or os.environ.get(QUEUE_SETTING) or DEFAULT_QUEUE
+    """Validate first: a sender learns what is wrong with the request before anything else."""
     try:
         text = sys.stdin.buffer.read() if args.request == "-" else Path(args.request).read_bytes()
     except OSError as error:
         print(f"error: cannot read {args.request}: {error.strerror}", file=sys.stderr)
         return 2
     try:
-        message_id = submit(
-            text, connection_string=connection_string, queue_name=queue, encoding=args.encoding
-        )
+        request = validated(text)
     except RequestValidationError as error:
+        for field_error in error.errors:
+            print(str(field_error), file=sys.stderr)
+        return 2
+    connection_string = args.connection_string or os.environ.get(CONNECTION_SETTING)
+    if not connection_string:
+        print(
+            f"error: the request is valid; to send it, pass --connection-string or set {CONNECTION_SETTING}",
+            file=sys.stderr,
+        )
+        return 2
+    queue = args.queue or os.environ.get(QUEUE_SETTING) or DEFAULT_QUEUE
+    try:
+        message_id = submit(
+            request, connection_string=connection_string, queue_name=queue, encoding=args.encoding
+        )
+    except RequestValidationError as error:  # a time-relative rule expired in between
         for field_error in error.errors:
             print(str(field_error), file=sys.stderr)
         return 2

@@ -176,7 +176,19 @@ def test_cli_without_a_connection_string_names_the_setting(
     request = tmp_path / "request.json"
     request.write_text(json.dumps(gallery_request()))
     assert main(["submit", str(request)]) == 2
-    assert capsys.readouterr().err == "error: pass --connection-string or set AzureWebJobsStorage\n"
+    assert capsys.readouterr().err == (
+        "error: the request is valid; to send it, pass --connection-string or set AzureWebJobsStorage\n"
+    )
+
+
+def test_cli_reports_request_errors_before_asking_for_a_connection_string(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AzureWebJobsStorage", raising=False)
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps(gallery_request(delete_source_vm="yes")))
+    assert main(["submit", str(request)]) == 2
+    assert capsys.readouterr().err == "delete_source_vm: must be true or false, got a string\n"
 
 
 @pytest.mark.timeout(60)
