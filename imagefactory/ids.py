@@ -311,3 +311,12 @@ class ImageId:
     @property
     def resource_group_id(self) -> ResourceGroupId:
         return ResourceGroupId(self.subscription_id, self.resource_group)
+
+
+def vm_id_message(error: ResourceIdError) -> str:
+    """The rule text for a bad VM id, naming the expected shape once (the error may already)."""
+    detail = str(error)
+    shape = shape_of(VmId)
+    if shape in detail:
+        return f"must be a virtual machine resource id: {detail}"
+    return f"must be a virtual machine resource id {shape}: {detail}"

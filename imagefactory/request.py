@@ -46,7 +46,7 @@ from imagefactory.ids import (
     VmId,
     check_resource_group,
     normalize_guid,
-    shape_of,
+    vm_id_message,
 )
 from imagefactory.request_rules import cross_field_errors, duplicate_region_errors, supplementary_errors
 from imagefactory.versioning import VersionPolicy, parse_version
@@ -89,7 +89,7 @@ def _vm_id(value: str) -> str:
         return str(VmId.parse(value))
     except ResourceIdError as error:
         raise _rule(
-            "resource_id", f"must be a virtual machine resource id {shape_of(VmId)}: {error}"
+            "resource_id", vm_id_message(error)
         ) from None
 
 

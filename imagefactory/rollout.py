@@ -29,7 +29,7 @@ from imagefactory.exceptions import (
     RolloutFileError,
 )
 from imagefactory.identity import instance_id_for
-from imagefactory.ids import ResourceGroupId, VmId, shape_of
+from imagefactory.ids import ResourceGroupId, VmId, shape_of, vm_id_message
 from imagefactory.request import BuildRequest, errors_from_validation
 
 _LINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -55,7 +55,7 @@ def _vm_id(value: str) -> str:
         return str(VmId.parse(value))
     except ResourceIdError as error:
         raise PydanticCustomError(
-            "resource_id", f"must be a virtual machine resource id {shape_of(VmId)}: {error}"
+            "resource_id", vm_id_message(error)
         ) from None
 
 

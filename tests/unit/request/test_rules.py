@@ -45,7 +45,7 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "source",
             "resource_id",
-            f"must be a virtual machine resource id {VM_SHAPE}: "
+            "must be a virtual machine resource id: "
             f"'/subscriptions/{SUBSCRIPTION}/resourceGroups/rg' does not have the shape {VM_SHAPE}",
         ),
     ),
@@ -68,7 +68,7 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "source",
             "resource_id",
-            f"must be a virtual machine resource id {VM_SHAPE}: "
+            "must be a virtual machine resource id: "
             f"'/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Compute/disks/d1' "
             f"has segment 'disks' where 'virtualMachines' is expected (shape {VM_SHAPE})",
         ),
