@@ -72,10 +72,11 @@ class Settings(BaseModel):
         "definition or a managed image (a server Retry-After, when longer, wins).",
     )
     replication_poll_min_seconds: int = Field(
-        30,
+        15,
         ge=1,
         alias="IMAGEFACTORY_REPLICATION_POLL_MIN_SECONDS",
-        description="Shortest interval between two replication status reads.",
+        description="Shortest interval between two replication status reads (also how soon a region "
+        "is read again when it is predicted to finish): bounds how late a ready region is noticed.",
     )
     replication_poll_max_seconds: int = Field(
         900,
@@ -84,19 +85,12 @@ class Settings(BaseModel):
         description="Longest interval between two replication status reads, whatever the prediction.",
     )
     monitor_polls_per_execution: int = Field(
-        20,
+        5,
         ge=2,
         le=1000,
         alias="IMAGEFACTORY_MONITOR_POLLS_PER_EXECUTION",
         description="Replication polls before the monitor restarts itself with continue_as_new, "
         "which keeps its replay history (and replay cost) bounded.",
-    )
-    monitor_checkpoint_seconds: int = Field(
-        1800,
-        ge=60,
-        alias="IMAGEFACTORY_MONITOR_CHECKPOINT_SECONDS",
-        description="Simulated time after which the monitor reports back to the build orchestration, "
-        "so the build's own status shows per-region progress at most this old.",
     )
     transient_retry_max_attempts: int = Field(
         8,

@@ -357,30 +357,20 @@ def _replicate(build: _Build, plan: BuildPlan) -> Steps:
         "watch": None,
         "notes": [],
     }
-    chunk = 0
-    while True:
-        child_id = f"{build.build_id}:replication:{chunk}"
-        build.timeline.monitor_instance_id = child_id
-        build.timeline.publish(context)
-        monitor_input["checkpoint_at"] = (
-            build.now + timedelta(seconds=cfg.monitor_checkpoint_seconds)
-        ).isoformat()
-        outcome = yield from race_deadline(
-            context,
-            context.call_sub_orchestrator("watch_replication", monitor_input, child_id),
-            deadline + timedelta(seconds=cfg.replication_poll_max_seconds + cfg.operation_poll_seconds),
-            phase="replication",
-            timeout_seconds=cfg.timeout_replication_seconds,
-            setting="IMAGEFACTORY_TIMEOUT_REPLICATION_SECONDS",
-        )
-        _mirror_regions(build, outcome["watch"])
-        if outcome.get("version"):
-            build.version = VersionFacts.model_validate(outcome["version"])
-        if outcome["outcome"] != "in_progress":
-            break
-        monitor_input["watch"] = outcome["watch"]
-        monitor_input["notes"] = outcome.get("notes") or []
-        chunk += 1
+    child_id = f"{build.build_id}:replication"
+    build.timeline.monitor_instance_id = child_id
+    build.timeline.publish(context)
+    outcome = yield from race_deadline(
+        context,
+        context.call_sub_orchestrator("watch_replication", monitor_input, child_id),
+        deadline + timedelta(seconds=cfg.replication_poll_max_seconds + cfg.operation_poll_seconds),
+        phase="replication",
+        timeout_seconds=cfg.timeout_replication_seconds,
+        setting="IMAGEFACTORY_TIMEOUT_REPLICATION_SECONDS",
+    )
+    _mirror_regions(build, outcome["watch"])
+    if outcome.get("version"):
+        build.version = VersionFacts.model_validate(outcome["version"])
     build.notes.extend(outcome.get("notes") or [])
     build.end("replication")
     if outcome["outcome"] == "timed_out":

@@ -4,10 +4,11 @@ Polls the version with `$expand=ReplicationStatus` at the moment the per-region 
 the next completion (imagefactory.replication), records each region's ready time as it completes
 (and announces it when asked), retries Failed regions by updating the version a bounded number of
 times, and keeps its history small with continue_as_new every N polls. It returns to the build
-orchestration when replication is over, or at each checkpoint so the build's own custom status
-mirrors the per-region progress; the build calls it again with the carried state.
+orchestration only when replication is over: handing back earlier would add events to the build's
+own history for every hand-back, making its replay cost grow with replication time. Live
+per-region progress is this instance's custom status (the build's status names this instance).
 
-Output: {"outcome": "completed" | "failed" | "timed_out" | "in_progress" | "missing",
+Output: {"outcome": "completed" | "failed" | "timed_out" | "missing",
          "watch": ReplicationWatch, "version": VersionFacts | None, "error": {...} | None,
          "notes": [str]}
 """
@@ -46,7 +47,6 @@ def watch_replication(context: Any) -> Steps:
     version_id: str = data["version_id"]
     targets = [RegionTarget.model_validate(item) for item in data["regions"]]
     deadline = datetime.fromisoformat(data["deadline"])
-    checkpoint_at = datetime.fromisoformat(data["checkpoint_at"])
     now = context.current_utc_datetime
     watch = (
         ReplicationWatch.model_validate(data["watch"])
@@ -148,8 +148,6 @@ def watch_replication(context: Any) -> Steps:
         )
         yield context.create_timer(min(now + timedelta(seconds=delay), deadline))
         polls_here += 1
-        if context.current_utc_datetime >= checkpoint_at:
-            return finish("in_progress", version)
         if polls_here >= cfg.monitor_polls_per_execution:
             context.continue_as_new({**data, "watch": watch.model_dump(mode="json"), "notes": notes})
             return None

@@ -132,7 +132,7 @@ def _regions(custom_status: Any, fresher: Any = None) -> list[dict[str, Any]]:
     )
     if isinstance(fresher, dict):
         newer = {r.get("name"): r for r in fresher.get("regions", []) if isinstance(r, dict)}
-        if not regions:  # the build mirrors regions only at monitor checkpoints
+        if not regions:  # a status written before the plan listed the regions
             return [dict(r) for r in newer.values()]
         for region in regions:
             update = newer.get(region.get("name"))

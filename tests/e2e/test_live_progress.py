@@ -1,8 +1,8 @@
-"""GET /api/builds/{id} shows per-region replication progress live, not only at monitor checkpoints.
+"""GET /api/builds/{id} shows per-region replication progress live, while replication runs.
 
-With a replication of hours, the build orchestration mirrors region progress only when the
-replication monitor reports back (every IMAGEFACTORY_MONITOR_CHECKPOINT_SECONDS); the status API
-reads the monitor's own custom status in between, so an operator sees the regions move.
+The build orchestration records region progress only when the replication monitor returns (so its
+own history stays small however long replication takes); the status API reads the monitor's own
+custom status in between, so an operator sees the regions move.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _parent_progress(stack: Stack, build_id: str) -> dict[str, int]:
 
 
 @pytest.mark.usefixtures("slow_replication")
-def test_status_shows_region_progress_between_monitor_checkpoints(stack: Stack) -> None:
+def test_status_shows_region_progress_while_the_monitor_runs(stack: Stack) -> None:
     vm_id = stack.seed_vm("vm-live-progress")
     document = gallery_request(vm_id, "7.0.0", generalize="already_deprovisioned")
     with held_clock(stack):

@@ -32,6 +32,8 @@ REQUIRED_ACTION = {
     "gallery_image_versions.list_by_gallery_image": "Microsoft.Compute/galleries/images/versions/read",
     "gallery_image_versions.begin_create_or_update": "Microsoft.Compute/galleries/images/versions/write",
     "gallery_image_versions.begin_update": "Microsoft.Compute/galleries/images/versions/write",
+    # only a version this build made from the same VM whose own creation Failed (re-created)
+    "gallery_image_versions.begin_delete": "Microsoft.Compute/galleries/images/versions/delete",
     "images.get": "Microsoft.Compute/images/read",
     "images.begin_create_or_update": "Microsoft.Compute/images/write",
 }
