@@ -10,13 +10,15 @@ a misconfigured endpoint can never leak a credential to a non-local http URL.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
-from azure.mgmt.compute import ComputeManagementClient
+
+if TYPE_CHECKING:
+    from azure.mgmt.compute import ComputeManagementClient
 
 AZURE_PUBLIC_ENDPOINT = "https://management.azure.com"
 LOCAL_TOKEN = "armsim-local-token"  # not a secret: a fixed token only ever sent to loopback
@@ -76,6 +78,10 @@ def compute_client(
     https and uses `credential` (default: `DefaultAzureCredential`). Extra keyword arguments go to
     the client (retry_total, polling_interval, transport, ...).
     """
+    # Imported here, not at module level: the SDK's client and models are most of the app's import
+    # time, and a cold Functions instance that only runs a starter never needs them.
+    from azure.mgmt.compute import ComputeManagementClient
+
     endpoint = endpoint.rstrip("/")
     if is_loopback_url(endpoint):
         return ComputeManagementClient(

@@ -27,7 +27,6 @@ import json
 from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceExistsError
-from azure.storage.queue import LinearRetry, QueueClient, TextBase64EncodePolicy
 
 from imagefactory.exceptions import PublishError
 from imagefactory.result import Publication
@@ -61,6 +60,9 @@ def publish_message(
     """
     if not connection_string:
         return not_configured(connection_setting)
+    # Imported on first use: the storage SDK is a tenth of a second of every cold start otherwise.
+    from azure.storage.queue import LinearRetry, QueueClient, TextBase64EncodePolicy
+
     try:
         client = QueueClient.from_connection_string(
             connection_string,
