@@ -2,26 +2,32 @@
 
 Replication of a large image runs for hours at 1-3 % a minute per region. Polling at a fixed
 interval either wastes calls (and history) or notices completion late. Each region's progress
-grows roughly linearly, so two samples give a rate and a predicted finish; the next poll goes to the
-earliest predicted finish among unfinished regions, clamped to [min, max] and never before the
+grows roughly linearly, so a few samples bound its rate and its finish; the next poll goes to the
+earliest finish any unfinished region can have, clamped to [min, max] and never before the
 server's Retry-After.
 
 Two details keep the prediction from being late, which is what readiness lag is made of:
 - A region at 0 % is usually waiting for the source region, not replicating slowly; samples at 0 %
   would make its first rate far too low, so they are not kept. A region that has just started
   moving (one sample) is read again after the minimum interval to learn its rate.
-- Azure reports progress as a truncated integer: true progress p lies in [p, p+1). The estimate
-  takes the fastest rate and the least remaining work those bounds allow, so it errs early (one
-  cheap extra read) rather than late (a region left unannounced for minutes).
+- Azure reports progress as a truncated integer: true progress lies in [p, p+1). Every sample is
+  a pair of linear constraints on the region's (rate, start); the estimate is the EARLIEST finish
+  consistent with all of them, so it errs early (a cheap extra read) rather than late (a ready
+  region left unannounced). The price is the last percent: truncation hides up to 1 % of
+  progress, so it is read at the minimum interval, which is what bounds readiness lag.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from imagefactory.gateway.facts import ReplicationSummary
+
+
+_SAMPLES_KEPT = 5  # per region, carried across continue_as_new: small and bounded
 
 
 class _Model(BaseModel):
@@ -40,7 +46,7 @@ class RegionProgress(_Model):
     ready_at: datetime | None = None
     retries: int = 0
     details: str | None = None
-    samples: list[ProgressSample] = Field(default_factory=list)  # first moving sample, latest
+    samples: list[ProgressSample] = Field(default_factory=list)  # first moving sample + latest few
 
     @property
     def done(self) -> bool:
@@ -104,10 +110,13 @@ def observe(watch: ReplicationWatch, summary: ReplicationSummary | None, now: da
         region.details = item.details
         region.progress = 100 if item.state == "Completed" else item.progress
         if region.progress > 0:
-            # Keep the first moving sample and the latest: the longest baseline gives the steadiest
-            # rate (replication is close to linear). Progress going down means a retry restarted it.
-            first = [s for s in region.samples[:1] if s.progress <= region.progress]
-            region.samples = [*first, ProgressSample(at=now, progress=region.progress)]
+            # Keep the first moving sample (the longest baseline bounds the rate tightest) and the
+            # latest few (they bound the last integer step). Progress going down means a retry
+            # restarted the region: its old samples describe another run.
+            kept = [s for s in region.samples if s.progress <= region.progress]
+            if len(kept) > _SAMPLES_KEPT:
+                kept = [kept[0], *kept[-(_SAMPLES_KEPT - 1) :]]
+            region.samples = [*kept, ProgressSample(at=now, progress=region.progress)]
         if region.done and not was_done:
             region.ready_at = now
             newly_completed.append(item.region)
@@ -119,17 +128,56 @@ def observe(watch: ReplicationWatch, summary: ReplicationSummary | None, now: da
     )
 
 
+def _rate_bounds(samples: list[ProgressSample]) -> tuple[float, float]:
+    """(lowest, highest) rate in %/s that every pair of truncated samples allows."""
+    low, high = 0.0, math.inf
+    for i, earlier in enumerate(samples):
+        for later in samples[i + 1 :]:
+            elapsed = (later.at - earlier.at).total_seconds()
+            if elapsed <= 0:
+                continue
+            high = min(high, (later.progress + 1 - earlier.progress) / elapsed)
+            low = max(low, (later.progress - earlier.progress - 1) / elapsed)
+    return low, high
+
+
+def _rate_bounds(samples: list[ProgressSample]) -> tuple[float, float]:
+    """(lowest, highest) rate in %/s that every pair of truncated samples allows."""
+    low, high = 0.0, math.inf
+    for i, earlier in enumerate(samples):
+        for later in samples[i + 1 :]:
+            elapsed = (later.at - earlier.at).total_seconds()
+            if elapsed <= 0:
+                continue
+            high = min(high, (later.progress + 1 - earlier.progress) / elapsed)
+            low = max(low, (later.progress - earlier.progress - 1) / elapsed)
+    return low, high
+
+
+def _consistent(samples: list[ProgressSample]) -> tuple[list[ProgressSample], float] | None:
+    """The samples one linear run explains (all, else the last two) and their highest rate."""
+    low, high = _rate_bounds(samples)
+    if high <= low:  # replication sped up or slowed down: trust only the latest step
+        samples = samples[-2:]
+        low, high = _rate_bounds(samples)
+    if not math.isfinite(high) or high <= 0:
+        return None
+    return samples, high
+
+
 def predicted_finish(region: RegionProgress) -> datetime | None:
-    """The earliest time the region can reach 100 % given its two (truncated) samples, or None."""
+    """The earliest time the region can reach 100 % given its truncated samples, or None (no rate yet).
+
+    Sample i says progress at t_i is below p_i + 1, so at the fastest rate r the samples allow,
+    100 % comes no sooner than t_i + (99 - p_i) / r; the latest of those bounds is the answer.
+    """
     if region.done or len(region.samples) < 2:
         return None
-    first, last = region.samples[-2], region.samples[-1]
-    elapsed = (last.at - first.at).total_seconds()
-    if elapsed <= 0 or last.progress <= first.progress:
+    fitted = _consistent(region.samples)
+    if fitted is None:
         return None
-    fastest_rate = (last.progress + 1 - first.progress) / elapsed
-    least_remaining = max(0, 99 - last.progress)
-    return last.at + timedelta(seconds=least_remaining / fastest_rate)
+    samples, high = fitted
+    return max(s.at + timedelta(seconds=max(0, 99 - s.progress) / high) for s in samples)
 
 
 def _just_started(region: RegionProgress) -> bool:

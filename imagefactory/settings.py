@@ -82,7 +82,8 @@ class Settings(BaseModel):
         900,
         ge=1,
         alias="IMAGEFACTORY_REPLICATION_POLL_MAX_SECONDS",
-        description="Longest interval between two replication status reads, whatever the prediction.",
+        description="Longest interval between two replication status reads, whatever the prediction: "
+        "how stale the per-region progress in the status API may get, and a guard against a rate change.",
     )
     monitor_polls_per_execution: int = Field(
         5,

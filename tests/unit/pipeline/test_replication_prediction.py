@@ -35,7 +35,8 @@ def test_two_samples_predict_linear_finish_and_next_poll_targets_earliest_region
     assert next_poll_delay(watch, later, min_seconds=30, max_seconds=7200) == 30
     third = later + timedelta(seconds=30)
     watch = observe(watch, _summary(westeurope=31, eastus=5), third).watch
-    assert predicted_finish(watch.regions["eastus"]) is None  # no growth in 30 s: rate still unknown
+    # no growth in 30 s still says something: under 1 % per 30 s, so 94 % more take at least 47 min
+    assert predicted_finish(watch.regions["eastus"]) == third + timedelta(seconds=94 * 30)
     # westeurope keeps its first sample (10 % at T0): 22 % in 630 s at most, 68 % left at least.
     expected = 68 * 630 / 22
     assert next_poll_delay(watch, third, min_seconds=30, max_seconds=7200) == pytest.approx(expected)
@@ -122,4 +123,28 @@ def test_a_region_restarted_by_a_retry_drops_its_old_samples() -> None:
     assert [s.progress for s in watch.regions["eastus"].samples] == [5]
     watch = observe(watch, _summary(eastus=9), T0 + timedelta(minutes=12)).watch
     watch = observe(watch, _summary(eastus=15), T0 + timedelta(minutes=15)).watch
-    assert [s.progress for s in watch.regions["eastus"].samples] == [5, 15]
+    assert [s.progress for s in watch.regions["eastus"].samples] == [5, 9, 15]
+
+
+def test_a_steady_region_is_read_a_few_times_and_noticed_within_the_minimum_interval() -> None:
+    # A steady 1 %/min region: the reads jump to the earliest possible finish, the final percent is
+    # bounded by the samples around its last integer step, not polled through at the minimum.
+    watch = ReplicationWatch.start(["eastus"], T0)
+    now = T0
+    delays = []
+    for _ in range(20):
+        progress = min(100, int((now - T0).total_seconds() / 60) + 1)
+        watch = observe(watch, _summary(eastus=progress), now).watch
+        if watch.all_completed:
+            break
+        delay = next_poll_delay(watch, now, min_seconds=15, max_seconds=900)
+        watch.last_delay_seconds = delay
+        delays.append(delay)
+        now += timedelta(seconds=delay)
+    finished_at = T0 + timedelta(minutes=99)
+    assert watch.all_completed
+    assert now - finished_at <= timedelta(seconds=15)  # noticed within the minimum interval
+    # 2 reads learn the rate, reads at the 15-minute cap follow it, ~5 reads cover the final truncated
+    # percent at the minimum interval: 14 in all, where a fixed 30 s poll reads 198 times.
+    assert len(delays) <= 14
+    assert delays.count(900) >= 5
