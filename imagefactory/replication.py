@@ -26,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from imagefactory.gateway.facts import ReplicationSummary
 
-
 _SAMPLES_KEPT = 5  # per region, carried across continue_as_new: small and bounded
 
 
