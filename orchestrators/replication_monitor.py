@@ -20,7 +20,7 @@ from typing import Any
 
 from imagefactory.gateway.facts import RegionTarget, VersionFacts
 from imagefactory.plan import retry_regions_body
-from imagefactory.replication import ReplicationWatch, next_poll_delay, observe
+from imagefactory.replication import ReplicationWatch, next_poll_delay, observe, predicted_finish
 from imagefactory.settings import Settings
 from orchestrators.calls import Steps, call_step
 from orchestrators.errors import PipelineStepError
@@ -35,6 +35,8 @@ def region_status(watch: ReplicationWatch) -> list[dict[str, Any]]:
             "progress": region.progress,
             "ready_at": region.ready_at.isoformat() if region.ready_at else None,
             "retries": region.retries,
+            # the soonest the region can be ready given its progress so far (None: no rate yet)
+            "earliest_ready_at": finish.isoformat() if (finish := predicted_finish(region)) else None,
         }
         for region in watch.regions.values()
     ]

@@ -125,6 +125,9 @@ def _phase(custom_status: Any) -> str | None:
     )
 
 
+_LIVE_REGION_FIELDS = ("state", "progress", "ready_at", "retries", "earliest_ready_at")
+
+
 def _regions(custom_status: Any, fresher: Any = None) -> list[dict[str, Any]]:
     """Per-region progress from the build status, refined by the replication monitor's own status."""
     regions = (
@@ -138,7 +141,7 @@ def _regions(custom_status: Any, fresher: Any = None) -> list[dict[str, Any]]:
             update = newer.get(region.get("name"))
             if update:
                 region.update(
-                    {k: update[k] for k in ("state", "progress", "ready_at", "retries") if k in update}
+                    {k: update[k] for k in _LIVE_REGION_FIELDS if k in update}
                 )
     return regions
 

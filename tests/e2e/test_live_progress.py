@@ -8,6 +8,7 @@ custom status in between, so an operator sees the regions move.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -52,11 +53,24 @@ def test_status_shows_region_progress_while_the_monitor_runs(stack: Stack) -> No
                 return view
             return None
 
-        view = stack.wait_until(fresher_than_the_build, "progress shown before the first checkpoint")
+        view = stack.wait_until(fresher_than_the_build, "progress shown while the monitor runs")
         assert view["status"] == "Running"
         assert {r["name"] for r in view["regions"]} == {"westeurope", "northeurope", "eastus"}
         assert all(0 <= r["progress"] < 100 for r in view["regions"])
         assert all(r["state"] == "Replicating" for r in view["regions"])
 
+        def with_an_estimate() -> dict[str, Any] | None:
+            stack.sim.advance(120)
+            regions = stack.http("GET", f"builds/{build_id}").json()["regions"]
+            return next((r for r in regions if r.get("earliest_ready_at") and r["progress"] < 100), None)
+
+        # once the monitor has seen a region move twice, the status says when it can be ready at the
+        # soonest: a build system can plan its first deployment around it
+        region = stack.wait_until(with_an_estimate, "a region's earliest ready time")
+        estimate = datetime.fromisoformat(region["earliest_ready_at"])
+
     final = stack.wait_for_build(build_id)
     assert final.output["status"] == "Succeeded", final.output
+    # the estimate is a lower bound: the region was not ready before it
+    ready = next(r["ready_at"] for r in final.output["regions"] if r["name"] == region["name"])
+    assert datetime.fromisoformat(ready) >= estimate
