@@ -140,19 +140,6 @@ def _rate_bounds(samples: list[ProgressSample]) -> tuple[float, float]:
     return low, high
 
 
-def _rate_bounds(samples: list[ProgressSample]) -> tuple[float, float]:
-    """(lowest, highest) rate in %/s that every pair of truncated samples allows."""
-    low, high = 0.0, math.inf
-    for i, earlier in enumerate(samples):
-        for later in samples[i + 1 :]:
-            elapsed = (later.at - earlier.at).total_seconds()
-            if elapsed <= 0:
-                continue
-            high = min(high, (later.progress + 1 - earlier.progress) / elapsed)
-            low = max(low, (later.progress - earlier.progress - 1) / elapsed)
-    return low, high
-
-
 def _consistent(samples: list[ProgressSample]) -> tuple[list[ProgressSample], float] | None:
     """The samples one linear run explains (all, else the last two) and their highest rate."""
     low, high = _rate_bounds(samples)
