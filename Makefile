@@ -12,9 +12,9 @@ help:
 	@echo "make test    - lint, type-check and run every test tier"
 	@echo "make bench   - run the benchmarks, print the table, write bench/results.json"
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
 
 node_modules/.installed: package.json package-lock.json
