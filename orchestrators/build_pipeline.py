@@ -3,7 +3,7 @@
 inspect VM + target (read-only) -> plan (pure; blockers fail here, nothing touched)
   -> [deprovision -> deallocate]  ||  [gallery -> definition]      (two sub-orchestrations)
   -> generalize -> capture (version from the VM / managed image)
-  -> watch replication (sub-orchestration, checkpointed) -> verify
+  -> watch replication (sub-orchestration, returns when replication is over) -> verify
   -> delete the VM (asked + verified + opt-in tag) or restart it (specialized re-capture)
   -> result document -> result message.
 
@@ -137,8 +137,8 @@ def _run(build: _Build) -> Steps:
         )
         for r in plan.target_regions
     }
-    # Regions appear in the build's status from the start (state pending), not only from the first
-    # replication checkpoint, so an operator sees the whole plan at once.
+    # Regions appear in the build's status from the start (state pending), not only once replication
+    # is watched, so an operator sees the whole plan at once.
     build.timeline.regions = list(build.regions.values())
     build.end("inspect")
     if not plan.ok:

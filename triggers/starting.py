@@ -2,8 +2,9 @@
 
 Shared by the queue trigger, the HTTP API and the rollout timer, so all three follow the one
 table in `triggers.decisions`. Two deliveries racing each other both see "absent" and both call
-start_new; the loser's start is refused with 409 (instance already running). That refusal is read
-back as "already running" by looking at the instance again, never as an error. Anything else the
+start_new; the loser's start is refused (the Durable extension answers 500, "An Orchestration
+instance with the status Running already exists", not a 409). Whatever the refusal's status, it is
+read back as "already running" by looking at the instance again, never as an error. Anything else the
 durable back end refuses, or cannot be reached for, raises.
 """
 
