@@ -18,7 +18,7 @@ from azure.core.pipeline import PipelineResponse
 from azure.core.rest import HttpRequest
 
 from imagefactory.azure_client import compute_client
-from imagefactory.exceptions import AzureCallError, PermanentAzureError, TransientAzureError
+from imagefactory.exceptions import PermanentAzureError
 from imagefactory.gateway.deletion import deletion_refusal
 from imagefactory.gateway.facts import (
     DefinitionFacts,
@@ -38,7 +38,7 @@ from imagefactory.gateway.reading import (
     vm_facts,
 )
 from imagefactory.gateway.retry import BoundedRetryPolicy
-from imagefactory.gateway.translate import parse_retry_after, to_azure_call_error
+from imagefactory.gateway.translate import error_from_response_text, parse_retry_after, to_azure_call_error
 from imagefactory.ids import DefinitionId, GalleryId, ImageId, ResourceGroupId, VersionId, VmId
 from imagefactory.settings import Settings
 
@@ -161,7 +161,7 @@ class ComputeGateway:
         if response.status_code == 202:
             return RunCommandOutcome(done=False, retry_after=retry_after)
         if response.status_code >= 400:
-            raise _error_from_response(response.status_code, response.text(), retry_after)
+            raise error_from_response_text(response.status_code, response.text(), retry_after)
         body = response.json() if response.text() else {}
         status = str(body.get("status", "")) if isinstance(body, dict) else ""
         if status.lower() in {"inprogress", "running", "notstarted"}:
@@ -435,19 +435,6 @@ def _run_command_streams(body: Any) -> tuple[str, str]:
         elif "/StdErr/" in code:
             stderr += str(item.get("message", ""))
     return stdout, stderr
-
-
-def _error_from_response(status: int, text: str, retry_after: float | None) -> AzureCallError:
-    import json
-
-    code, message = f"HTTP{status}", text[:500]
-    try:
-        inner = json.loads(text).get("error", {})
-        code, message = str(inner.get("code", code)), str(inner.get("message", message))
-    except (ValueError, AttributeError):
-        pass
-    cls = TransientAzureError if status in {408, 429, 500, 502, 503, 504} else PermanentAzureError
-    return cls(code, message, status=status, retry_after=retry_after)
 
 
 @functools.lru_cache(maxsize=64)

@@ -8,6 +8,7 @@ ARM's own code and message.
 from __future__ import annotations
 
 import email.utils
+import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -60,16 +61,28 @@ def _arm_code_and_message(error: HttpResponseError) -> tuple[str, str]:
     return str(code or f"HTTP{status}"), str(message or error.reason or error.message or "no message")
 
 
+def _classified(status: int, code: str, message: str, retry_after: float | None) -> AzureCallError:
+    cls: type[AzureCallError] = TransientAzureError if status in TRANSIENT_STATUSES else PermanentAzureError
+    return cls(code, message, status=status, retry_after=retry_after)
+
+
 def to_azure_call_error(error: AzureError) -> AzureCallError:
     """The domain error for an SDK exception."""
     if isinstance(error, HttpResponseError) and error.response is not None:
-        status = error.status_code or 0
         code, message = _arm_code_and_message(error)
         retry_after = parse_retry_after(error.response.headers)  # type: ignore[attr-defined]
-        cls: type[AzureCallError] = (
-            TransientAzureError if status in TRANSIENT_STATUSES else PermanentAzureError
-        )
-        return cls(code, message, status=status, retry_after=retry_after)
+        return _classified(error.status_code or 0, code, message, retry_after)
     if isinstance(error, ServiceRequestError | ServiceResponseError):
         return TransientAzureError("ConnectionError", str(error) or type(error).__name__)
     return TransientAzureError(type(error).__name__, str(error) or type(error).__name__)
+
+
+def error_from_response_text(status: int, text: str, retry_after: float | None) -> AzureCallError:
+    """The domain error for a failed raw response (a request sent outside the SDK's operations)."""
+    code, message = f"HTTP{status}", text[:500]
+    try:
+        inner = json.loads(text).get("error", {})
+        code, message = str(inner.get("code", code)), str(inner.get("message", message))
+    except (ValueError, AttributeError):
+        pass
+    return _classified(status, code, message, retry_after)
