@@ -332,7 +332,7 @@ def _resolve_version(
         existing = next((v for v in state.versions if v.name == target.version), None)
         if existing is None:
             return target.version, False
-        found = (existing.source_vm_id or existing.source_id or "").lower()
+        found = (existing.source or "").lower()
         if found == source_key:
             return target.version, True
         blockers.append(
@@ -340,7 +340,7 @@ def _resolve_version(
                 field="target.version",
                 rule="version_exists",
                 message=f"version {target.version} already exists with another source "
-                f"({existing.source_vm_id or existing.source_id or 'unknown'})",
+                f"({existing.source or 'unknown'})",
             )
         )
         return target.version, False

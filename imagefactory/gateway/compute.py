@@ -299,7 +299,7 @@ class ComputeGateway:
         """Creates the version unless it exists from the same source; another source is a conflict."""
         existing = self.get_version(version)
         if existing is not None:
-            found = existing.source_vm_id or existing.source_id or ""
+            found = existing.source or ""
             if found.lower() != source_id.lower():
                 raise PermanentAzureError(
                     "Conflict",
@@ -334,7 +334,7 @@ class ComputeGateway:
         state = (existing.provisioning_state or "").lower()
         if state == "deleting":
             return OperationStarted(operation="deleteVersion", resource_id=str(version), already="deleting")
-        found = existing.source_vm_id or existing.source_id or ""
+        found = existing.source or ""
         if state != "failed" or found.lower() != source_id.lower():
             raise PermanentAzureError(
                 "DeletionNotAllowed",

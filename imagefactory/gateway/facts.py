@@ -101,6 +101,14 @@ class VersionFacts(_Facts):
     tags: dict[str, str] = Field(default_factory=dict)
     replication: ReplicationSummary | None = None
 
+    @property
+    def source(self) -> str | None:
+        """What the version was made from: the VM when Azure names one, else the source's id.
+
+        Every "is this version ours?" check compares this one value with the request's source.
+        """
+        return self.source_vm_id or self.source_id
+
 
 class ImageFacts(_Facts):
     """A managed image."""
