@@ -48,6 +48,7 @@ from imagefactory.ids import (
     normalize_guid,
     vm_id_message,
 )
+from imagefactory.regions import is_region_name, normalize_region
 from imagefactory.request_rules import cross_field_errors, duplicate_region_errors, supplementary_errors
 from imagefactory.versioning import VersionPolicy, parse_version
 
@@ -65,7 +66,6 @@ __all__ = [
     "VersionPolicy",
     "errors_from_validation",
     "is_valid_queue_name",
-    "normalize_location",
 ]
 
 MAX_REPLICAS_PER_REGION = 100
@@ -110,7 +110,6 @@ def _resource_group(value: str) -> str:
 _GALLERY_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._]{0,78}[A-Za-z0-9])?$")
 _DEFINITION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
 _IMAGE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$")
-_LOCATION = re.compile(r"^[a-z0-9]{1,64}$")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
 _QUEUE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
 
@@ -145,14 +144,9 @@ def _image_name(value: str) -> str:
     return value
 
 
-def normalize_location(value: str) -> str:
-    """Azure region names as ARM reports them: "West US 2" -> "westus2"."""
-    return value.replace(" ", "").lower()
-
-
 def _location(value: str) -> str:
-    normalized = normalize_location(value)
-    if not _LOCATION.match(normalized):
+    normalized = normalize_region(value)
+    if not is_region_name(normalized):
         raise _rule(
             "location", f"must be an Azure region name such as 'westeurope' or 'West US 2', got {value!r}"
         )

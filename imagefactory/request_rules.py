@@ -11,15 +11,14 @@ on the raw document when validation failed, on exactly those inputs that are the
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from imagefactory.exceptions import FieldError
+from imagefactory.regions import is_region_name, normalize_region
 
 GENERALIZE_VALUES = ("deprovision", "already_deprovisioned", "none")
 OS_STATES = ("Generalized", "Specialized")
-_LOCATION = re.compile(r"^[a-z0-9]{1,64}$")
 
 
 def cross_field_errors(
@@ -176,8 +175,8 @@ def _raw_region_rules(data: Mapping[str, Any]) -> list[FieldError]:
     names: list[str | None] = []
     for region in regions:
         name = region.get("name") if isinstance(region, Mapping) else None
-        normalized = name.replace(" ", "").lower() if isinstance(name, str) else None
-        names.append(normalized if normalized is not None and _LOCATION.match(normalized) else None)
+        normalized = normalize_region(name) if isinstance(name, str) else None
+        names.append(normalized if normalized is not None and is_region_name(normalized) else None)
     return [
         FieldError(f"target.replication.{e.field}", e.rule, e.message) for e in duplicate_region_errors(names)
     ]

@@ -14,7 +14,7 @@ from imagefactory.gateway.facts import (
     VersionFacts,
     VmFacts,
 )
-from imagefactory.gateway.reading import normalize_region
+from imagefactory.regions import normalize_region
 
 __all__ = [
     "ComputeGateway",

@@ -21,11 +21,7 @@ from imagefactory.gateway.facts import (
     VersionFacts,
     VmFacts,
 )
-
-
-def normalize_region(name: str) -> str:
-    """ARM region names compare lower-case without spaces ("West Europe" == "westeurope")."""
-    return name.replace(" ", "").lower()
+from imagefactory.regions import normalize_region
 
 
 def as_json(resource: Any) -> dict[str, Any]:
