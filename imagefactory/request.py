@@ -50,6 +50,7 @@ from imagefactory.ids import (
 )
 from imagefactory.regions import is_region_name, normalize_region
 from imagefactory.request_rules import cross_field_errors, duplicate_region_errors, supplementary_errors
+from imagefactory.settings import is_valid_queue_name
 from imagefactory.versioning import VersionPolicy, parse_version
 
 __all__ = [
@@ -65,7 +66,6 @@ __all__ = [
     "TargetRegion",
     "VersionPolicy",
     "errors_from_validation",
-    "is_valid_queue_name",
 ]
 
 MAX_REPLICAS_PER_REGION = 100
@@ -111,7 +111,6 @@ _GALLERY_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._]{0,78}[A-Za-z0-9])?$")
 _DEFINITION_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$")
 _IMAGE_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$")
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
-_QUEUE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$")
 
 
 def _gallery_name(value: str) -> str:
@@ -159,13 +158,8 @@ def _correlation_id(value: str) -> str:
     return value
 
 
-def is_valid_queue_name(name: str) -> bool:
-    """Azure Storage queue naming rules (3-63 of a-z 0-9 and single '-', alphanumeric at both ends)."""
-    return bool(_QUEUE_NAME.match(name))
-
-
 def _queue_name(value: str) -> str:
-    if not _QUEUE_NAME.match(value):
+    if not is_valid_queue_name(value):
         raise _rule(
             "queue_name",
             "must be a storage queue name: 3-63 lower-case letters, digits and single hyphens, "

@@ -269,8 +269,12 @@ class Settings(BaseModel):
 
 
 def is_valid_queue_name(name: str) -> bool:
-    """Azure Storage queue naming rule."""
-    if not 3 <= len(name) <= 63 or name != name.lower() or "--" in name:
+    """Azure Storage queue naming rule: 3-63 of a-z 0-9 and single '-', alphanumeric at both ends.
+
+    The one check for every queue name the product is given: app settings, a request's
+    report.results_queue and the submit CLI's --queue.
+    """
+    if not 3 <= len(name) <= QUEUE_NAME_MAX or name != name.lower() or "--" in name:
         return False
     if name.startswith("-") or name.endswith("-"):
         return False

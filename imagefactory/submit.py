@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from imagefactory.exceptions import SubmitError
-from imagefactory.request import BuildRequest, is_valid_queue_name
+from imagefactory.request import BuildRequest
+from imagefactory.settings import is_valid_queue_name
 
 MessageEncoding = Literal["base64", "none"]
 MAX_MESSAGE_BYTES = 64 * 1024  # Azure Storage queue limit for the encoded message
