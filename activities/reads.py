@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities.common import dump, gateway
+from activities.common import dump, gateway, gateway_step
 from activities.registry import activity
 from imagefactory.gateway.outcome import run_step
 from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
@@ -22,7 +22,7 @@ def load_pipeline_settings(payload: Any) -> dict[str, Any]:
 @activity
 def read_vm(payload: dict[str, Any]) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
-    return run_step(lambda: dump(gateway(vm.subscription_id).get_vm(vm)))
+    return gateway_step(vm.subscription_id, lambda client: client.get_vm(vm))
 
 
 @activity
@@ -58,29 +58,29 @@ def read_target(payload: dict[str, Any]) -> dict[str, Any]:
 @activity
 def read_gallery(payload: dict[str, Any]) -> dict[str, Any]:
     gallery = GalleryId.parse(payload["gallery_id"])
-    return run_step(lambda: dump(gateway(gallery.subscription_id).get_gallery(gallery)))
+    return gateway_step(gallery.subscription_id, lambda client: client.get_gallery(gallery))
 
 
 @activity
 def read_definition(payload: dict[str, Any]) -> dict[str, Any]:
     definition = DefinitionId.parse(payload["definition_id"])
-    return run_step(lambda: dump(gateway(definition.subscription_id).get_definition(definition)))
+    return gateway_step(definition.subscription_id, lambda client: client.get_definition(definition))
 
 
 @activity
 def read_version(payload: dict[str, Any]) -> dict[str, Any]:
     version = VersionId.parse(payload["version_id"])
-    return run_step(lambda: dump(gateway(version.subscription_id).get_version(version)))
+    return gateway_step(version.subscription_id, lambda client: client.get_version(version))
 
 
 @activity
 def read_image(payload: dict[str, Any]) -> dict[str, Any]:
     image = ImageId.parse(payload["image_id"])
-    return run_step(lambda: dump(gateway(image.subscription_id).get_image(image)))
+    return gateway_step(image.subscription_id, lambda client: client.get_image(image))
 
 
 @activity
 def read_run_command(payload: dict[str, Any]) -> dict[str, Any]:
     """One read of a run command's operation URL: done or not yet, never a wait."""
     vm = VmId.parse(payload["vm_id"])
-    return run_step(lambda: dump(gateway(vm.subscription_id).read_run_command(payload["operation_url"])))
+    return gateway_step(vm.subscription_id, lambda client: client.read_run_command(payload["operation_url"]))

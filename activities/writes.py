@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities.common import dump, gateway
+from activities.common import gateway_step
 from activities.registry import activity
-from imagefactory.gateway.outcome import run_step
 from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
 from imagefactory.settings import get_settings
 
@@ -14,23 +13,22 @@ from imagefactory.settings import get_settings
 @activity
 def start_run_command(payload: dict[str, Any]) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
-    return run_step(
-        lambda: dump(
-            gateway(vm.subscription_id).start_run_command(vm, payload["command_id"], list(payload["script"]))
-        )
+    return gateway_step(
+        vm.subscription_id,
+        lambda client: client.start_run_command(vm, payload["command_id"], list(payload["script"])),
     )
 
 
 @activity
 def start_deallocate(payload: dict[str, Any]) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
-    return run_step(lambda: dump(gateway(vm.subscription_id).start_deallocate(vm)))
+    return gateway_step(vm.subscription_id, lambda client: client.start_deallocate(vm))
 
 
 @activity
 def generalize_vm(payload: dict[str, Any]) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
-    return run_step(lambda: dump(gateway(vm.subscription_id).generalize(vm)))
+    return gateway_step(vm.subscription_id, lambda client: client.generalize(vm))
 
 
 @activity
@@ -42,49 +40,45 @@ def start_delete_source_vm(payload: dict[str, Any]) -> dict[str, Any]:
         if "/versions/" in payload["image_id"].lower()
         else ImageId.parse(payload["image_id"])
     )
-    return run_step(
-        lambda: dump(
-            gateway(vm.subscription_id).start_delete_source_vm(
-                vm,
-                opt_in_tag=get_settings().delete_opt_in_tag,
-                image_id=image_id,
-                regions=list(payload.get("regions") or []),
-            )
-        )
+    return gateway_step(
+        vm.subscription_id,
+        lambda client: client.start_delete_source_vm(
+            vm,
+            opt_in_tag=get_settings().delete_opt_in_tag,
+            image_id=image_id,
+            regions=list(payload.get("regions") or []),
+        ),
     )
 
 
 @activity
 def start_vm(payload: dict[str, Any]) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
-    return run_step(lambda: dump(gateway(vm.subscription_id).start_vm(vm)))
+    return gateway_step(vm.subscription_id, lambda client: client.start_vm(vm))
 
 
 @activity
 def start_create_gallery(payload: dict[str, Any]) -> dict[str, Any]:
     gallery = GalleryId.parse(payload["gallery_id"])
-    return run_step(
-        lambda: dump(gateway(gallery.subscription_id).start_create_gallery(gallery, payload["body"]))
+    return gateway_step(
+        gallery.subscription_id, lambda client: client.start_create_gallery(gallery, payload["body"])
     )
 
 
 @activity
 def start_create_definition(payload: dict[str, Any]) -> dict[str, Any]:
     definition = DefinitionId.parse(payload["definition_id"])
-    return run_step(
-        lambda: dump(gateway(definition.subscription_id).start_create_definition(definition, payload["body"]))
+    return gateway_step(
+        definition.subscription_id, lambda client: client.start_create_definition(definition, payload["body"])
     )
 
 
 @activity
 def start_create_version(payload: dict[str, Any]) -> dict[str, Any]:
     version = VersionId.parse(payload["version_id"])
-    return run_step(
-        lambda: dump(
-            gateway(version.subscription_id).start_create_version(
-                version, payload["body"], payload["source_id"]
-            )
-        )
+    return gateway_step(
+        version.subscription_id,
+        lambda client: client.start_create_version(version, payload["body"], payload["source_id"]),
     )
 
 
@@ -92,24 +86,23 @@ def start_create_version(payload: dict[str, Any]) -> dict[str, Any]:
 def start_delete_failed_version(payload: dict[str, Any]) -> dict[str, Any]:
     version = VersionId.parse(payload["version_id"])
     source_id = payload["source_id"]
-    return run_step(
-        lambda: dump(gateway(version.subscription_id).start_delete_failed_version(version, source_id))
+    return gateway_step(
+        version.subscription_id, lambda client: client.start_delete_failed_version(version, source_id)
     )
 
 
 @activity
 def start_update_version(payload: dict[str, Any]) -> dict[str, Any]:
     version = VersionId.parse(payload["version_id"])
-    return run_step(
-        lambda: dump(gateway(version.subscription_id).start_update_version(version, payload["body"]))
+    return gateway_step(
+        version.subscription_id, lambda client: client.start_update_version(version, payload["body"])
     )
 
 
 @activity
 def start_create_image(payload: dict[str, Any]) -> dict[str, Any]:
     image = ImageId.parse(payload["image_id"])
-    return run_step(
-        lambda: dump(
-            gateway(image.subscription_id).start_create_image(image, payload["body"], payload["source_vm_id"])
-        )
+    return gateway_step(
+        image.subscription_id,
+        lambda client: client.start_create_image(image, payload["body"], payload["source_vm_id"]),
     )
