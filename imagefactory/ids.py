@@ -109,8 +109,27 @@ def _scope(subscription_id: str, resource_group: str) -> str:
     return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
 
 
+class _Keyed:
+    """`key`: the id lower-cased, for every comparison, hash and deterministic identity."""
+
+    @property
+    def key(self) -> str:
+        return str(self).lower()
+
+
+class _InResourceGroup(_Keyed):
+    """An id of a resource that lives directly in a resource group (sweeps and scopes use the group)."""
+
+    subscription_id: str
+    resource_group: str
+
+    @property
+    def resource_group_id(self) -> ResourceGroupId:
+        return ResourceGroupId(self.subscription_id, self.resource_group)
+
+
 @dataclass(frozen=True)
-class ResourceGroupId:
+class ResourceGroupId(_Keyed):
     """`/subscriptions/{guid}/resourceGroups/{rg}`: where the sweeps and the scopes point."""
 
     subscription_id: str
@@ -126,13 +145,9 @@ class ResourceGroupId:
     def __str__(self) -> str:
         return _scope(self.subscription_id, self.resource_group)
 
-    @property
-    def key(self) -> str:
-        return str(self).lower()
-
 
 @dataclass(frozen=True)
-class VmId:
+class VmId(_InResourceGroup):
     subscription_id: str
     resource_group: str
     name: str
@@ -148,17 +163,9 @@ class VmId:
         scope = _scope(self.subscription_id, self.resource_group)
         return f"{scope}/providers/{_PROVIDER}/virtualMachines/{self.name}"
 
-    @property
-    def key(self) -> str:
-        return str(self).lower()
-
-    @property
-    def resource_group_id(self) -> ResourceGroupId:
-        return ResourceGroupId(self.subscription_id, self.resource_group)
-
 
 @dataclass(frozen=True)
-class GalleryId:
+class GalleryId(_InResourceGroup):
     subscription_id: str
     resource_group: str
     name: str
@@ -175,20 +182,12 @@ class GalleryId:
             f"{_scope(self.subscription_id, self.resource_group)}/providers/{_PROVIDER}/galleries/{self.name}"
         )
 
-    @property
-    def key(self) -> str:
-        return str(self).lower()
-
-    @property
-    def resource_group_id(self) -> ResourceGroupId:
-        return ResourceGroupId(self.subscription_id, self.resource_group)
-
     def definition(self, name: str) -> DefinitionId:
         return DefinitionId(self.subscription_id, self.resource_group, self.name, name)
 
 
 @dataclass(frozen=True)
-class DefinitionId:
+class DefinitionId(_Keyed):
     """A gallery image definition (`.../galleries/{gallery}/images/{definition}`)."""
 
     subscription_id: str
@@ -223,10 +222,6 @@ class DefinitionId:
         return f"{self.gallery_id}/images/{self.name}"
 
     @property
-    def key(self) -> str:
-        return str(self).lower()
-
-    @property
     def gallery_id(self) -> GalleryId:
         return GalleryId(self.subscription_id, self.resource_group, self.gallery)
 
@@ -235,7 +230,7 @@ class DefinitionId:
 
 
 @dataclass(frozen=True)
-class VersionId:
+class VersionId(_Keyed):
     """A gallery image version (`.../images/{definition}/versions/{Major.Minor.Patch}`)."""
 
     subscription_id: str
@@ -274,10 +269,6 @@ class VersionId:
         return f"{self.definition_id}/versions/{self.name}"
 
     @property
-    def key(self) -> str:
-        return str(self).lower()
-
-    @property
     def definition_id(self) -> DefinitionId:
         return DefinitionId(self.subscription_id, self.resource_group, self.gallery, self.definition)
 
@@ -287,7 +278,7 @@ class VersionId:
 
 
 @dataclass(frozen=True)
-class ImageId:
+class ImageId(_InResourceGroup):
     """A managed image (`.../providers/Microsoft.Compute/images/{name}`)."""
 
     subscription_id: str
@@ -303,14 +294,6 @@ class ImageId:
 
     def __str__(self) -> str:
         return f"{_scope(self.subscription_id, self.resource_group)}/providers/{_PROVIDER}/images/{self.name}"
-
-    @property
-    def key(self) -> str:
-        return str(self).lower()
-
-    @property
-    def resource_group_id(self) -> ResourceGroupId:
-        return ResourceGroupId(self.subscription_id, self.resource_group)
 
 
 def vm_id_message(error: ResourceIdError) -> str:
