@@ -33,7 +33,15 @@ from imagefactory.result import (
     summarize,
 )
 from imagefactory.settings import Settings
-from orchestrators.calls import Steps, call_step, poll_until, provisioned, race_deadline, wait_interval
+from orchestrators.calls import (
+    PhaseDeadline,
+    Steps,
+    call_step,
+    poll_until,
+    provisioned,
+    race_deadline,
+    wait_interval,
+)
 from orchestrators.errors import PipelineStepError, StepFailedError
 from orchestrators.registry import orchestrator
 from orchestrators.replication_monitor import region_status
@@ -237,7 +245,7 @@ def _capture(build: _Build, plan: BuildPlan) -> Steps:
             yield from _delete_failed_version(build, plan.replace_failed)
         yield from _create_version(build, plan)
     else:
-        deadline = build.now + timedelta(seconds=cfg.timeout_capture_seconds)
+        deadline = PhaseDeadline.after(build.now, cfg, "timeout_capture_seconds")
         started = yield from call_step(
             context,
             cfg,
@@ -254,8 +262,6 @@ def _capture(build: _Build, plan: BuildPlan) -> Steps:
             done=provisioned("capture", f"managed image {plan.image_id}"),
             interval=wait_interval(cfg, started.get("retry_after")),
             deadline=deadline,
-            timeout_setting="IMAGEFACTORY_TIMEOUT_CAPTURE_SECONDS",
-            timeout_seconds=cfg.timeout_capture_seconds,
         )
     build.end("capture")
 
@@ -263,7 +269,7 @@ def _capture(build: _Build, plan: BuildPlan) -> Steps:
 def _delete_failed_version(build: _Build, version_id: str) -> Steps:
     """Remove the Failed version an earlier attempt made from this VM, so it can be made again."""
     context, cfg = build.context, build.cfg
-    deadline = build.now + timedelta(seconds=cfg.timeout_capture_seconds)
+    deadline = PhaseDeadline.after(build.now, cfg, "timeout_capture_seconds")
     started = yield from call_step(
         context,
         cfg,
@@ -281,8 +287,6 @@ def _delete_failed_version(build: _Build, version_id: str) -> Steps:
             done=lambda version: version is None,
             interval=wait_interval(cfg, started.get("retry_after")),
             deadline=deadline,
-            timeout_setting="IMAGEFACTORY_TIMEOUT_CAPTURE_SECONDS",
-            timeout_seconds=cfg.timeout_capture_seconds,
         )
     build.replaced.append(version_id)
 
@@ -452,7 +456,7 @@ def _delete_vm(build: _Build, plan: BuildPlan) -> Steps:
         raise StepFailedError("cleanup", "DeletionNotAllowed", "source VM kept: the image is not verified")
     build.begin("cleanup")
     vm_id = build.request.source
-    deadline = build.now + timedelta(seconds=cfg.timeout_cleanup_seconds)
+    deadline = PhaseDeadline.after(build.now, cfg, "timeout_cleanup_seconds")
     started = yield from call_step(
         context,
         cfg,
@@ -470,8 +474,6 @@ def _delete_vm(build: _Build, plan: BuildPlan) -> Steps:
             done=lambda vm: vm is None,
             interval=wait_interval(cfg, started.get("retry_after")),
             deadline=deadline,
-            timeout_setting="IMAGEFACTORY_TIMEOUT_CLEANUP_SECONDS",
-            timeout_seconds=cfg.timeout_cleanup_seconds,
         )
     build.deleted = True
     build.end("cleanup")
@@ -481,7 +483,7 @@ def _restart_vm(build: _Build) -> Steps:
     context, cfg = build.context, build.cfg
     build.begin("cleanup")
     vm_id = build.request.source
-    deadline = build.now + timedelta(seconds=cfg.timeout_cleanup_seconds)
+    deadline = PhaseDeadline.after(build.now, cfg, "timeout_cleanup_seconds")
     started = yield from call_step(context, cfg, "cleanup", "start_vm", {"vm_id": vm_id})
     yield from poll_until(
         context,
@@ -492,8 +494,6 @@ def _restart_vm(build: _Build) -> Steps:
         done=lambda vm: vm is not None and vm.get("power_state") == "running",
         interval=wait_interval(cfg, started.get("retry_after")),
         deadline=deadline,
-        timeout_setting="IMAGEFACTORY_TIMEOUT_CLEANUP_SECONDS",
-        timeout_seconds=cfg.timeout_cleanup_seconds,
     )
     build.restarted = True
     build.deallocated = False

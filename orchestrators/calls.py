@@ -7,13 +7,44 @@ max(backoff, Retry-After); permanent ones raise StepFailedError at once with ARM
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from imagefactory.settings import Settings
 from orchestrators.errors import PhaseTimeoutError, StepFailedError
 
 Steps = Generator[Any, Any, Any]
+
+TimeoutSetting = Literal[
+    "timeout_deprovision_seconds",
+    "timeout_deallocate_seconds",
+    "timeout_target_seconds",
+    "timeout_capture_seconds",
+    "timeout_cleanup_seconds",
+]
+
+
+@dataclass(frozen=True)
+class PhaseDeadline:
+    """When a phase must be over, and the setting that said so (named in its timeout error).
+
+    Made from one settings field, so the instant, the seconds and the setting name shown to the
+    operator cannot disagree.
+    """
+
+    at: datetime
+    seconds: int
+    setting: str
+
+    @classmethod
+    def after(cls, now: datetime, cfg: Settings, field: TimeoutSetting) -> PhaseDeadline:
+        seconds = int(getattr(cfg, field))
+        setting = Settings.model_fields[field].alias or field
+        return cls(now + timedelta(seconds=seconds), seconds, setting)
+
+    def timeout(self, phase: str) -> PhaseTimeoutError:
+        return PhaseTimeoutError(phase, self.seconds, self.setting)
 
 
 def transient_delay(attempt: int, retry_after: float | None, base: float, cap: float) -> float:
@@ -61,9 +92,7 @@ def poll_until(
     payload: dict[str, Any],
     done: Callable[[Any], bool],
     interval: float,
-    deadline: datetime,
-    timeout_setting: str,
-    timeout_seconds: float,
+    deadline: PhaseDeadline,
 ) -> Steps:
     """Read through activity `name` until `done(value)`; wait `interval` between reads, up to `deadline`.
 
@@ -75,9 +104,9 @@ def poll_until(
         if done(value):
             return value
         now = context.current_utc_datetime
-        if now >= deadline:
-            raise PhaseTimeoutError(phase, timeout_seconds, timeout_setting)
-        yield context.create_timer(min(now + timedelta(seconds=interval), deadline))
+        if now >= deadline.at:
+            raise deadline.timeout(phase)
+        yield context.create_timer(min(now + timedelta(seconds=interval), deadline.at))
 
 
 def race_deadline(

@@ -7,11 +7,10 @@ is only waited for. Returns {"ok", "phases", "created", "error"}; never raises f
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from imagefactory.settings import Settings
-from orchestrators.calls import Steps, call_step, poll_until, provisioned, wait_interval
+from orchestrators.calls import PhaseDeadline, Steps, call_step, poll_until, provisioned, wait_interval
 from orchestrators.errors import PipelineStepError
 from orchestrators.registry import orchestrator
 from orchestrators.timeline import Timeline
@@ -23,7 +22,7 @@ def ensure_gallery_target(context: Any) -> Steps:
     cfg = Settings.model_validate(data["settings"])
     timeline = Timeline(context.instance_id, context.current_utc_datetime)
     timeline.begin("target", context.current_utc_datetime)
-    deadline = context.current_utc_datetime + timedelta(seconds=cfg.timeout_target_seconds)
+    deadline = PhaseDeadline.after(context.current_utc_datetime, cfg, "timeout_target_seconds")
     report: dict[str, Any] = {"ok": True, "created": [], "error": None}
     steps = (
         (
@@ -63,8 +62,6 @@ def ensure_gallery_target(context: Any) -> Steps:
                 done=provisioned("target", f"{what} {resource_id}"),
                 interval=interval,
                 deadline=deadline,
-                timeout_setting="IMAGEFACTORY_TIMEOUT_TARGET_SECONDS",
-                timeout_seconds=cfg.timeout_target_seconds,
             )
     except PipelineStepError as error:
         report.update(ok=False, error=error.to_dict())

@@ -7,7 +7,7 @@ the VM was left in when the other branch, or this one, failed.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from imagefactory.gateway.guest_commands import (
@@ -18,8 +18,8 @@ from imagefactory.gateway.guest_commands import (
     sysprep_finished,
 )
 from imagefactory.settings import Settings
-from orchestrators.calls import Steps, call_step, poll_until, wait_interval
-from orchestrators.errors import PhaseTimeoutError, PipelineStepError, StepFailedError
+from orchestrators.calls import PhaseDeadline, Steps, call_step, poll_until, wait_interval
+from orchestrators.errors import PipelineStepError, StepFailedError
 from orchestrators.registry import orchestrator
 from orchestrators.timeline import Timeline
 
@@ -50,7 +50,7 @@ def prepare_source_vm(context: Any) -> Steps:
 
 
 def _run_command(
-    context: Any, cfg: Settings, vm_id: str, command_id: str, script: list[str], deadline: datetime
+    context: Any, cfg: Settings, vm_id: str, command_id: str, script: list[str], deadline: PhaseDeadline
 ) -> Steps:
     """Start a run command and read its result after durable waits; returns the outcome dict."""
     started = yield from call_step(
@@ -66,7 +66,7 @@ def _run_command(
             "deprovision", "NoOperationUrl", "Run Command returned no operation URL to read"
         )
     interval = wait_interval(cfg, started.get("retry_after"))
-    yield context.create_timer(min(context.current_utc_datetime + timedelta(seconds=interval), deadline))
+    yield context.create_timer(min(context.current_utc_datetime + timedelta(seconds=interval), deadline.at))
     outcome = yield from poll_until(
         context,
         cfg,
@@ -76,8 +76,6 @@ def _run_command(
         done=lambda value: bool(value and value.get("done")),
         interval=interval,
         deadline=deadline,
-        timeout_setting="IMAGEFACTORY_TIMEOUT_DEPROVISION_SECONDS",
-        timeout_seconds=cfg.timeout_deprovision_seconds,
     )
     if not outcome.get("succeeded"):
         raise StepFailedError(
@@ -87,7 +85,7 @@ def _run_command(
 
 
 def _deprovision(context: Any, cfg: Settings, vm_id: str, os_type: str) -> Steps:
-    deadline = context.current_utc_datetime + timedelta(seconds=cfg.timeout_deprovision_seconds)
+    deadline = PhaseDeadline.after(context.current_utc_datetime, cfg, "timeout_deprovision_seconds")
     command_id, script = deprovision_command(os_type)
     yield from _run_command(context, cfg, vm_id, command_id, script, deadline)
     if command_id == LINUX_COMMAND_ID:
@@ -99,20 +97,18 @@ def _deprovision(context: Any, cfg: Settings, vm_id: str, os_type: str) -> Steps
         if sysprep_finished(str(outcome.get("stdout", ""))):
             return None
         now = context.current_utc_datetime
-        if now >= deadline:
-            raise PhaseTimeoutError(
-                "deprovision", cfg.timeout_deprovision_seconds, "IMAGEFACTORY_TIMEOUT_DEPROVISION_SECONDS"
-            )
-        yield context.create_timer(min(now + timedelta(seconds=cfg.sysprep_poll_seconds), deadline))
+        if now >= deadline.at:
+            raise deadline.timeout("deprovision")
+        yield context.create_timer(min(now + timedelta(seconds=cfg.sysprep_poll_seconds), deadline.at))
 
 
 def _deallocate(context: Any, cfg: Settings, vm_id: str) -> Steps:
-    deadline = context.current_utc_datetime + timedelta(seconds=cfg.timeout_deallocate_seconds)
+    deadline = PhaseDeadline.after(context.current_utc_datetime, cfg, "timeout_deallocate_seconds")
     started = yield from call_step(context, cfg, "deallocate", "start_deallocate", {"vm_id": vm_id})
     if started.get("already") == "deallocated":
         return None
     interval = wait_interval(cfg, started.get("retry_after"))
-    yield context.create_timer(min(context.current_utc_datetime + timedelta(seconds=interval), deadline))
+    yield context.create_timer(min(context.current_utc_datetime + timedelta(seconds=interval), deadline.at))
     yield from poll_until(
         context,
         cfg,
@@ -122,8 +118,6 @@ def _deallocate(context: Any, cfg: Settings, vm_id: str) -> Steps:
         done=_deallocated,
         interval=interval,
         deadline=deadline,
-        timeout_setting="IMAGEFACTORY_TIMEOUT_DEALLOCATE_SECONDS",
-        timeout_seconds=cfg.timeout_deallocate_seconds,
     )
     return None
 
