@@ -17,6 +17,7 @@ import pytest
 
 from armsim.clock import VirtualClock
 from armsim.testing import ArmsimHandle, running_armsim
+from bench.harness import app_functions as app_functions
 from devhost.durable.engine import DurableEngine
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
@@ -26,17 +27,6 @@ SUB = "00000000-0000-0000-0000-000000000000"
 RG = "rg-imagefactory"
 WALL_TIMEOUT = 30.0
 
-_functions: list[Any] | None = None
-
-
-def app_functions() -> list[Any]:
-    """function_app indexed once per process, as the Functions host does (get_functions is not idempotent)."""
-    global _functions
-    if _functions is None:
-        import function_app
-
-        _functions = list(function_app.app.get_functions())
-    return _functions
 
 
 @contextmanager
