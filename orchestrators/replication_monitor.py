@@ -20,6 +20,7 @@ from typing import Any
 
 from imagefactory.gateway.facts import RegionTarget, VersionFacts
 from imagefactory.plan import retry_regions_body
+from imagefactory.publishing import REGION_READY_KIND
 from imagefactory.replication import ReplicationWatch, next_poll_delay, observe, predicted_finish
 from imagefactory.settings import Settings
 from orchestrators.calls import Steps, call_step
@@ -160,7 +161,7 @@ def _announce(
 ) -> Steps:
     """Publish a region-ready message; a failure becomes a note, never a failed build."""
     message = {
-        "kind": "image-region-ready",
+        "kind": REGION_READY_KIND,
         "build_id": data["build_id"],
         "correlation_id": data.get("correlation_id"),
         "image_id": version.id,
