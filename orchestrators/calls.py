@@ -55,10 +55,6 @@ def transient_delay(attempt: int, retry_after: float | None, base: float, cap: f
     return float(min(cap, delay))
 
 
-def sleep_until(context: Any, when: datetime) -> Steps:
-    yield context.create_timer(when)
-
-
 def call_step(context: Any, cfg: Settings, phase: str, name: str, payload: dict[str, Any]) -> Steps:
     """Call activity `name`; return its value, retrying transient failures on durable timers."""
     attempt = 0

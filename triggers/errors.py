@@ -1,8 +1,8 @@
 """Error classes of the entry points (queue, timer, HTTP).
 
 Request problems are `imagefactory.exceptions.RequestValidationError` (field + rule + message);
-the classes here are about the entry points themselves: a query string that breaks a rule, a build
-id nobody knows, and a start that the durable back end refused for a reason other than a duplicate.
+the classes here are about the entry points themselves: a query string that breaks a rule, and a
+start that the durable back end refused for a reason other than a duplicate.
 """
 
 from __future__ import annotations
@@ -20,14 +20,6 @@ class QueryValidationError(TriggerError, ValueError):
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = list(errors)
         super().__init__("; ".join(str(error) for error in self.errors))
-
-
-class BuildNotFoundError(TriggerError, LookupError):
-    """No orchestration exists with the given build id."""
-
-    def __init__(self, build_id: str) -> None:
-        self.build_id = build_id
-        super().__init__(f"no build with id {build_id!r}")
 
 
 class StartRefusedError(TriggerError):
