@@ -20,7 +20,6 @@ from armsim.models.lifecycle import Lifecycle
 RUNNING = "running"
 STOPPED = "stopped"
 DEALLOCATED = "deallocated"
-SETTLED_STATES = (RUNNING, STOPPED, DEALLOCATED)
 OS_TYPES = ("Linux", "Windows")
 HYPER_V_GENERATIONS = ("V1", "V2")
 SECURITY_TYPES = ("Standard", "TrustedLaunch", "ConfidentialVM")
@@ -121,11 +120,6 @@ class VirtualMachine:
         if now < self.sysprep.ends_at:
             return IMAGE_STATE_UNDEPLOYABLE
         return IMAGE_STATE_RESEAL
-
-    def guest_deprovisioned(self, now: datetime) -> bool:
-        if self.os_type == "Linux":
-            return self.linux_deprovisioned
-        return self.sysprep is not None and now >= self.sysprep.ends_at
 
     # --- rendering -------------------------------------------------------------------------
     def disk_id(self, disk_name: str) -> str:
