@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_REGION_NAME = re.compile(r"^[a-z0-9]{1,64}$")
+_REGION_NAME = re.compile(r"[a-z0-9]{1,64}")
 
 
 def normalize_region(name: str) -> str:
@@ -19,4 +19,4 @@ def normalize_region(name: str) -> str:
 
 def is_region_name(normalized: str) -> bool:
     """Whether an already normalized name has the shape of an Azure region name."""
-    return bool(_REGION_NAME.match(normalized))
+    return _REGION_NAME.fullmatch(normalized) is not None

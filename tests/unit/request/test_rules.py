@@ -515,3 +515,11 @@ def test_non_object_document() -> None:
     assert one_error(["not", "a", "request"]) == FieldError(
         "body", "type", "must be a JSON object, got an array"
     )
+
+
+def test_region_names_are_matched_whole() -> None:
+    from imagefactory.regions import is_region_name, normalize_region
+
+    assert is_region_name(normalize_region("West US 2"))
+    assert not is_region_name("westus\n")  # `$` would have let a trailing newline through
+    assert not is_region_name("west-us")
