@@ -75,8 +75,10 @@ def compute_client(
     """A `ComputeManagementClient` for `endpoint`.
 
     Loopback endpoints (the simulator) get the fixed-token policy; every other endpoint must be
-    https and uses `credential` (default: `DefaultAzureCredential`). Extra keyword arguments go to
-    the client (retry_total, polling_interval, transport, ...).
+    https and uses `credential` (default: `DefaultAzureCredential`), asking for a token for that
+    endpoint's own audience (`<endpoint>/.default`): the SDK would otherwise ask for the public
+    cloud's, and sign-in to a sovereign cloud (Azure China, US Government) would fail. Extra keyword
+    arguments go to the client (retry_total, polling_interval, transport, credential_scopes, ...).
     """
     # Imported here, not at module level: the SDK's client and models are most of the app's import
     # time, and a cold Functions instance that only runs a starter never needs them.
@@ -97,6 +99,7 @@ def compute_client(
         from azure.identity import DefaultAzureCredential
 
         credential = DefaultAzureCredential()
+    client_kwargs.setdefault("credential_scopes", [f"{endpoint}/.default"])
     return ComputeManagementClient(
         credential=credential, subscription_id=subscription_id, base_url=endpoint, **client_kwargs
     )
