@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -27,14 +26,11 @@ def test_hours_of_replication_without_an_activity_waiting(monkeypatch: pytest.Mo
             now=sim.clock.now(),
         )
         started = sim.clock.now()
-        advances_during_activity: list[datetime] = []
+        # On this clock simulated time moves only while no activity runs, so an activity that waited
+        # for an Azure operation (a blocking poller, a sleep-and-read loop) would never see it end:
+        # the build would hang and wait_for_completion's timeout would fail this test. The checks
+        # below catch the cheaper forms of waiting too.
         engine = DurableEngine(store_path=None, clock=sim.clock, auto_advance=True)
-
-        def on_advance(now: datetime) -> None:
-            if engine.inflight_activities:  # an activity was running while simulated time moved
-                advances_during_activity.append(now)
-
-        sim.clock.subscribe(on_advance)  # type: ignore[attr-defined]
 
         seen_inflight: list[int] = []
 
@@ -66,7 +62,10 @@ def test_hours_of_replication_without_an_activity_waiting(monkeypatch: pytest.Mo
         run_command_reads = [i for i in engine.stats.activity_invocations if i.name == "read_run_command"]
         # the only operation-URL reads are single reads of the run command's result, one per activity call
         assert len(async_polls) == len(run_command_reads)
-        assert advances_during_activity == []
+        # every ARM request comes from an activity; each reads state and starts at most one operation,
+        # so a polling loop inside one would show as many requests per invocation
+        invocations = len(engine.stats.activity_invocations)
+        assert len(product) <= 2 * invocations, (len(product), invocations)
         assert max(seen_inflight) >= 1 and engine.inflight_activities == 0
         version_reads = [e for e in product if e.operation == "galleryImageVersions.get"]
         # adaptive polling: under a quarter of the reads a fixed 1-minute poll makes over the same time
