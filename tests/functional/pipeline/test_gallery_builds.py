@@ -192,3 +192,21 @@ def test_same_request_twice_makes_one_version(monkeypatch: pytest.MonkeyPatch) -
         assert second["adopted"] is True and second["version"] == first["version"]
         puts = [e for e in sim.requests() if e.operation == "galleryImageVersions.createOrUpdate"]
         assert len(puts) == 1
+
+
+def test_explicit_version_made_from_another_vm_is_a_conflict_before_touching_the_vm(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with armsim_for_pipeline(monkeypatch) as sim:
+        first_vm = sim.seed_vm("owner-01", location="westeurope", os_type="Linux")
+        assert run_build(sim, gallery_request(first_vm)).output["status"] == "Succeeded"
+        other_vm = sim.seed_vm("other-01", location="westeurope", os_type="Linux")
+        since = sim.requests()[-1].seq
+        result = run_build(sim, gallery_request(other_vm)).output  # same explicit version 1.0.0
+        assert result["status"] == "Failed", result
+        assert result["vm"]["fate"] == "kept" and result["vm"]["generalized"] is False
+        assert result["vm"]["deallocated"] is False
+        assert any("1.0.0" in e["message"] and "owner-01" in e["message"] for e in result["errors"]), result
+        product = [e for e in sim.requests(since) if e.kind != "admin"]
+        # nothing written: not the VM (no deprovision, deallocate, generalize), not the version
+        assert product and all(e.kind == "read" for e in product), [(e.kind, e.operation) for e in product]
