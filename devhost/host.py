@@ -336,6 +336,8 @@ class DevHost:
             azurite = AzuriteQueue()
             self._azurite_connection = await asyncio.to_thread(azurite.start)
             self._owned_azurite = azurite
+        if self._azurite_connection is not None:
+            self._export_development_storage(self._azurite_connection)
         assert self._config is not None
         for function in loaded.functions:
             if function.trigger_type != "queueTrigger":
@@ -353,6 +355,23 @@ class DevHost:
         for (function_name, _), target in self._outputs.items():
             self._settings.connection_string(target.connection, where=f"function {function_name!r}",
                                              azurite=self._azurite_connection)
+
+    def _export_development_storage(self, azurite: str) -> None:
+        """Give app code the real connection string wherever a setting says UseDevelopmentStorage=true.
+
+        Bindings are mapped to this host's Azurite by `connection_string`, but code that reads a
+        setting itself (an SDK client built from os.environ) would take the literal to mean the
+        emulator's default port and miss the Azurite on a port of our own. The Core Tools need no
+        such step because there Azurite does listen on its defaults. Settings are read by app code
+        when functions run, and none runs before this. The previous values return when the host
+        stops.
+        """
+        assert self._settings is not None
+        names = self._settings.development_storage_names()
+        if names:
+            self._stack.enter_context(exported(dict.fromkeys(names, azurite)))
+            HOST_LOGGER.info("UseDevelopmentStorage=true settings now hold this host's Azurite: %s",
+                             ", ".join(names))
 
     async def _start_http(self, routes: list[HttpRoute], prefix: str) -> None:
         app = web.Application(client_max_size=100 * 1024 * 1024)

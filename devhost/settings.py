@@ -2,7 +2,9 @@
 
 Settings come from local.settings.json "Values", then the process environment (which wins, as with
 the Core Tools), then explicit overrides given to the host. They are exported to os.environ before
-function_app.py is imported, because app code reads its configuration from the environment.
+function_app.py is imported, because app code reads its configuration from the environment. Once
+the host knows its Azurite, every setting that says `UseDevelopmentStorage=true` is exported again
+holding that Azurite's connection string (see DevHost), so app code and bindings reach the same one.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class AppSettings:
                 f"{where}: connection setting {name!r} is not set (add it to local.settings.json Values, "
                 "e.g. \"UseDevelopmentStorage=true\")"
             )
-        if value.strip().rstrip(";").lower() == DEVELOPMENT_STORAGE:
+        if _is_development_storage(value):
             if azurite is None:
                 raise SettingsError(
                     f"{where}: connection setting {name!r} is UseDevelopmentStorage=true "
@@ -74,6 +76,14 @@ class AppSettings:
             return azurite
         return value
 
+    def development_storage_names(self) -> list[str]:
+        """Names of the settings whose value is `UseDevelopmentStorage=true`, sorted.
+
+        App code that reads such a setting itself (not through a binding) must reach the Azurite
+        this host uses, which listens on a port of its own, not the emulator's default 10001.
+        """
+        return sorted(name for name, value in self.values.items() if _is_development_storage(value))
+
     def uses_development_storage(self, connection: str | None) -> bool:
         """True when the binding's connection points at the local emulator (so Azurite is needed)."""
         try:
@@ -81,7 +91,11 @@ class AppSettings:
         except SettingsError:
             return False
         value = self.values.get(name)
-        return value is not None and value.strip().rstrip(";").lower() == DEVELOPMENT_STORAGE
+        return value is not None and _is_development_storage(value)
+
+
+def _is_development_storage(value: str) -> bool:
+    return value.strip().rstrip(";").lower() == DEVELOPMENT_STORAGE
 
 
 def read_local_settings(app_dir: Path) -> dict[str, str]:
