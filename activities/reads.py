@@ -8,8 +8,8 @@ from activities.common import dump, gateway, gateway_step
 from activities.registry import activity
 from imagefactory.gateway.outcome import run_step
 from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
-from imagefactory.plan import TargetState
-from imagefactory.request import BuildRequest, GalleryTarget
+from imagefactory.inspection import read_target_state
+from imagefactory.request import BuildRequest
 from imagefactory.settings import get_settings
 
 
@@ -29,30 +29,7 @@ def read_vm(payload: dict[str, Any]) -> dict[str, Any]:
 def read_target(payload: dict[str, Any]) -> dict[str, Any]:
     """Everything the plan needs to know about the target, read-only."""
     request = BuildRequest.model_validate(payload["request"])
-    source = request.source_vm
-
-    def read() -> Any:
-        target = request.target
-        if isinstance(target, GalleryTarget):
-            gallery_id = target.gallery_id(source)
-            definition_id = target.definition_id(source)
-            client = gateway(gallery_id.subscription_id)
-            gallery = client.get_gallery(gallery_id)
-            definition = client.get_definition(definition_id) if gallery is not None else None
-            versions = client.list_versions(definition_id) if definition is not None else []
-            # A Failed version is read again with its replication status: the plan must tell a
-            # region's failed replication (re-driven) from the version's own failure (replaced).
-            versions = [
-                (client.get_version(definition_id.version(v.name)) or v)
-                if (v.provisioning_state or "").lower() == "failed"
-                else v
-                for v in versions
-            ]
-            return dump(TargetState(gallery=gallery, definition=definition, versions=versions))
-        image_id = target.image_id(source)
-        return dump(TargetState(image=gateway(image_id.subscription_id).get_image(image_id)))
-
-    return run_step(read)
+    return run_step(lambda: dump(read_target_state(request, gateway)))
 
 
 @activity

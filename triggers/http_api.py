@@ -19,8 +19,11 @@ from urllib.parse import urlsplit
 
 import azure.durable_functions as df
 import azure.functions as func
+from pydantic import ValidationError
 
 from imagefactory.exceptions import AzureCallError, FieldError, RequestValidationError
+from imagefactory.inspection import inspect, what_is_left
+from imagefactory.request import BuildRequest
 from imagefactory.settings import get_settings
 from triggers.door import admit, gateway_tag_reader
 from triggers.errors import QueryValidationError
@@ -134,6 +137,21 @@ async def build_status(req: func.HttpRequest, client: df.DurableOrchestrationCli
     return json_response(build_view(snapshot, monitor_status=monitor, base_url=_base_url(req)))
 
 
+async def _left_in_azure(snapshot: BuildSnapshot) -> dict[str, Any]:
+    """What the stopped build left, read from Azure; the status-based guess stays if Azure can't be read."""
+    custom = snapshot.custom_status if isinstance(snapshot.custom_status, dict) else {}
+    target = custom.get("target")
+    try:
+        request = BuildRequest.model_validate(snapshot.input)
+        found = await asyncio.to_thread(
+            inspect, request, get_settings(), image_id=target if isinstance(target, str) else None
+        )
+    except (AzureCallError, ValidationError, ValueError) as error:
+        return {"left_source": f"inferred from the build's last status; Azure could not be read: {error}"}
+    image_id = target if isinstance(target, str) else None
+    return {"left": what_is_left(request, found, image_id=image_id), "left_source": "read from Azure"}
+
+
 async def cancel(client: Any, build_id: str) -> func.HttpResponse:
     snapshot = await _snapshot(client, build_id)
     if snapshot is None or snapshot.name != ORCHESTRATOR:
@@ -158,6 +176,7 @@ async def cancel(client: Any, build_id: str) -> func.HttpResponse:
             await client.terminate(child_snapshot.build_id, reason)
             terminated.append(child_snapshot.build_id)
     report = cancel_report(snapshot, terminated=terminated, monitor_status=monitor)
+    report.update(await _left_in_azure(snapshot))
     LOGGER.warning("build %s cancelled; left: %s", build_id, "; ".join(report["left"]))
     return json_response(report, 202)
 

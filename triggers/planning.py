@@ -9,40 +9,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from imagefactory.gateway import gateway_for
 from imagefactory.identity import instance_id_for
-from imagefactory.plan import TargetState, make_plan
-from imagefactory.request import BuildRequest, GalleryTarget
+from imagefactory.inspection import inspect
+from imagefactory.plan import make_plan
+from imagefactory.request import BuildRequest
 from imagefactory.settings import Settings
-
-
-def read_target_state(request: BuildRequest, settings: Settings) -> TargetState:
-    source = request.source_vm
-    target = request.target
-    if isinstance(target, GalleryTarget):
-        gallery_id = target.gallery_id(source)
-        definition_id = target.definition_id(source)
-        gateway = gateway_for(settings, gallery_id.subscription_id)
-        gallery = gateway.get_gallery(gallery_id)
-        definition = gateway.get_definition(definition_id) if gallery is not None else None
-        versions = gateway.list_versions(definition_id) if definition is not None else []
-        return TargetState(gallery=gallery, definition=definition, versions=versions)
-    image_id = target.image_id(source)
-    return TargetState(image=gateway_for(settings, image_id.subscription_id).get_image(image_id))
 
 
 def plan_document(
     request: BuildRequest, settings: Settings, *, today: datetime | None = None
 ) -> dict[str, Any]:
     """The plan as JSON, with the build id a start of this request would use (AzureCallError propagates)."""
-    source = request.source_vm
-    vm = gateway_for(settings, source.subscription_id).get_vm(source)
-    state = read_target_state(request, settings)
+    found = inspect(request, settings)
     build_id = instance_id_for(request)
     plan = make_plan(
         request,
-        vm,
-        state,
+        found.vm,
+        found.target,
         build_id=build_id,
         today=(today or datetime.now(UTC)).date(),
         delete_opt_in_tag=settings.delete_opt_in_tag,

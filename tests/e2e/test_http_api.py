@@ -123,8 +123,14 @@ def test_start_status_conflict_list_and_cancel(stack: Stack) -> None:
         report = cancelled.json()
         assert report["deleted"] == []
         assert build_id in report["terminated_instances"]
-        assert any("generalized" in line for line in report["left"])
-        assert any("partially replicated" in line for line in report["left"])
+        # read back from Azure (armsim) after the build stopped, not guessed from its status
+        assert report["left_source"] == "read from Azure"
+        left = report["left"]
+        assert left[0].startswith(f"VM {vm_id} is deallocated and generalized"), left
+        assert any(line.startswith("gallery ") and line.endswith(" exists") for line in left), left
+        version_line = next(line for line in left if line.startswith("image version "))
+        assert "exists, provisioningState Creating, replication: westeurope" in version_line, version_line
+        assert "it was kept" in version_line
 
     final = stack.http("GET", f"builds/{build_id}").json()
     assert final["status"] == "Terminated"
