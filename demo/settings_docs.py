@@ -60,11 +60,19 @@ def table() -> str:
     return "\n".join(lines)
 
 
+# local.settings.example.json is the settings of the README's manual run: armsim on port 4010 seeded
+# with examples/armsim-seed.json, and the example request and rollout file, whose VMs all live in
+# this subscription.
+EXAMPLE_ARM_ENDPOINT = "http://127.0.0.1:4010"
+EXAMPLE_SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
+EXAMPLE_ROLLOUT_FILE = "examples/rollout.yaml"
+
+
 def example() -> str:
     values = {name: default for name, default, _ in rows()}
-    values["IMAGEFACTORY_ARM_ENDPOINT"] = "http://127.0.0.1:4010"
-    values["IMAGEFACTORY_ALLOWED_SCOPES"] = "/subscriptions/11111111-2222-3333-4444-555555555555"
-    values["IMAGEFACTORY_ROLLOUT_FILE"] = "rollout.yaml"
+    values["IMAGEFACTORY_ARM_ENDPOINT"] = EXAMPLE_ARM_ENDPOINT
+    values["IMAGEFACTORY_ALLOWED_SCOPES"] = f"/subscriptions/{EXAMPLE_SUBSCRIPTION}"
+    values["IMAGEFACTORY_ROLLOUT_FILE"] = EXAMPLE_ROLLOUT_FILE
     document = {"IsEncrypted": False, "Values": values}
     return json.dumps(document, indent=2) + "\n"
 
