@@ -38,7 +38,9 @@ def build_clock(mode: str, scale: float, origin: datetime | None) -> Clock:
     if mode == "real":
         return RealClock()
     if mode == "scaled":
-        return ScaledClock(scale, origin)
+        # The origin is the wall instant the scaled clock starts from, not this process's start:
+        # two processes given the same --origin (armsim and devhost) then agree to the second.
+        return ScaledClock(scale, origin, None if origin is None else origin.timestamp())
     return VirtualClock(origin)
 
 
@@ -62,7 +64,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--clock", choices=("real", "scaled", "virtual"), default="real")
     parser.add_argument("--scale", type=float, default=1200.0, help="sim seconds per wall second")
-    parser.add_argument("--origin", default=None, help="simulated start time, ISO 8601 with offset")
+    parser.add_argument(
+        "--origin",
+        default=None,
+        help="ISO 8601 time (with offset) a scaled clock starts from: simulated time = origin + "
+        "(now - origin) x scale, so processes given the same origin agree; virtual: its start time",
+    )
     parser.add_argument("--seed", type=Path, default=None, help="JSON file of VMs to seed")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="bearer token accepted from clients")
     parser.add_argument("--no-throttling", action="store_true")

@@ -24,7 +24,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clock", choices=("real", "scaled", "virtual"), default="real")
     parser.add_argument("--scale", type=float, default=60.0, help="speed-up of --clock scaled (default 60)")
     parser.add_argument("--origin", type=_aware_datetime, default=None,
-                        help="ISO-8601 start time of a scaled or virtual clock (with a UTC offset)")
+                        help="ISO-8601 time (with a UTC offset) a scaled clock starts from: simulated time = "
+                        "origin + (now - origin) x scale, so processes given the same origin agree; "
+                        "virtual: its start time")
     parser.add_argument("--store", type=Path, default=Path(".devhost") / "durable.sqlite",
                         help="SQLite file of the durable task hub (default .devhost/durable.sqlite)")
     parser.add_argument("--azurite", default="auto",
@@ -37,7 +39,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def make_clock(kind: str, scale: float, origin: datetime | None) -> Clock:
     if kind == "scaled":
-        return ScaledClock(scale, origin_sim=origin)
+        # Anchored at the origin's own wall instant, so devhost and armsim started a few seconds
+        # apart with the same --origin share one simulated time instead of drifting by gap x scale.
+        anchor = None if origin is None else origin.timestamp()
+        return ScaledClock(scale, origin_sim=origin, origin_wall=anchor)
     if kind == "virtual":
         return VirtualClock(origin)
     return RealClock()
