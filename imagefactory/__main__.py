@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from imagefactory.exceptions import RequestValidationError, SubmitError
+from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
 from imagefactory.rollout import RolloutFile
 from imagefactory.submit import submit, validated
@@ -95,6 +96,9 @@ def _submit(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(message_id)
+    # stdout stays the message id alone (scripts capture it); where to watch the build goes to stderr
+    build_id = instance_id_for(request)
+    print(f"build id: {build_id} (GET /api/builds/{build_id})", file=sys.stderr)
     return 0
 
 

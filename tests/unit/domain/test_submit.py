@@ -18,6 +18,7 @@ from azure.storage.queue import LinearRetry, QueueClient
 
 from imagefactory.__main__ import main
 from imagefactory.exceptions import RequestValidationError, SubmitError
+from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
 from imagefactory.submit import submit
 from tests.unit.request.samples import gallery_request
@@ -156,8 +157,11 @@ def test_cli_submit_prints_the_message_id_or_the_errors(
     monkeypatch.setenv("IMAGEFACTORY_BUILD_QUEUE", "builds-cli")
 
     assert main(["submit", str(good)]) == 0
-    message_id = capsys.readouterr().out.strip()
-    assert message_id
+    printed = capsys.readouterr()
+    message_id = printed.out.strip()
+    assert message_id and "\n" not in message_id
+    build_id = instance_id_for(BuildRequest.parse_obj_strict(gallery_request()))
+    assert printed.err == f"build id: {build_id} (GET /api/builds/{build_id})\n"
     assert len(_received(connection_string, "builds-cli")) == 1
 
     bad = tmp_path / "bad.json"
