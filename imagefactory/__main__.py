@@ -10,12 +10,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from imagefactory.exceptions import RequestValidationError, SubmitError
 from imagefactory.identity import instance_id_for
+from imagefactory.messages import RegionReadyMessage, result_message_schema
 from imagefactory.request import BuildRequest
 from imagefactory.rollout import RolloutFile
 from imagefactory.submit import submit, validated
@@ -24,13 +25,23 @@ CONNECTION_SETTING = "AzureWebJobsStorage"
 QUEUE_SETTING = "IMAGEFACTORY_BUILD_QUEUE"
 DEFAULT_QUEUE = "image-builds"
 SCHEMA_DIRECTORY = Path(__file__).resolve().parent.parent / "schemas"
-SCHEMA_FILES = {"build-request": "build-request.schema.json", "rollout": "rollout.schema.json"}
+SCHEMA_FILES = {
+    "build-request": "build-request.schema.json",
+    "rollout": "rollout.schema.json",
+    "build-result-message": "build-result-message.schema.json",
+    "region-ready-message": "region-ready-message.schema.json",
+}
+_SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "build-request": BuildRequest.model_json_schema,
+    "rollout": RolloutFile.model_json_schema,
+    "build-result-message": result_message_schema,
+    "region-ready-message": RegionReadyMessage.model_json_schema,
+}
 
 
 def schema_of(name: str) -> dict[str, Any]:
-    """The JSON schema document of "build-request" or "rollout", generated from the models."""
-    model: type[BuildRequest] | type[RolloutFile] = BuildRequest if name == "build-request" else RolloutFile
-    schema = model.model_json_schema()
+    """The JSON schema document named `name` (a key of SCHEMA_FILES), generated from the models."""
+    schema = _SCHEMAS[name]()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_FILES[name], **schema}
 
 
@@ -58,7 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the JSON schema of the build request")
     schema.add_argument("--rollout", action="store_true", help="print the rollout file schema instead")
     schema.add_argument(
-        "--write", action="store_true", help=f"write both schema files into {SCHEMA_DIRECTORY}"
+        "--messages",
+        action="store_true",
+        help="print the schemas of the results queue's two message kinds instead",
+    )
+    schema.add_argument(
+        "--write", action="store_true", help=f"write every schema file into {SCHEMA_DIRECTORY}"
     )
     return parser
 
@@ -107,6 +123,10 @@ def _schema(args: argparse.Namespace) -> int:
         for name, filename in SCHEMA_FILES.items():
             (SCHEMA_DIRECTORY / filename).write_text(render_schema(name), encoding="utf-8")
             print(SCHEMA_DIRECTORY / filename)
+        return 0
+    if args.messages:
+        for name in ("build-result-message", "region-ready-message"):
+            sys.stdout.write(render_schema(name))
         return 0
     sys.stdout.write(render_schema("rollout" if args.rollout else "build-request"))
     return 0

@@ -12,8 +12,8 @@ the results queue, told apart by `kind`:
   returns it, without `published` (the message cannot describe its own delivery), with
   `build_id` and the request's `correlation_id` to match it to the request that caused it;
 - `image-region-ready` (only when the request asks for `report.region_ready_messages`): one per
-  region, in the order the regions completed, with `build_id`, `correlation_id`, `image_id`,
-  `version`, `region` and `ready_at` (ISO 8601, when the monitor saw the region Completed).
+  region, in the order the regions completed.
+Both are typed in imagefactory.messages, with schemas under schemas/.
 
 When no connection is configured the caller gets an explicit "not published" with the reason; a
 result is never dropped silently. Storage that cannot be reached fails fast (few inline retries,
@@ -30,9 +30,6 @@ from azure.core.exceptions import AzureError, ResourceExistsError
 
 from imagefactory.exceptions import PublishError
 from imagefactory.result import Publication
-
-RESULT_KIND = "image-build-result"
-REGION_READY_KIND = "image-region-ready"
 
 
 def not_configured(connection_setting: str) -> Publication:

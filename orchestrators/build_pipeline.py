@@ -18,8 +18,8 @@ from typing import Any, Literal
 
 from imagefactory.exceptions import VersionPolicyError
 from imagefactory.gateway.facts import ImageFacts, VersionFacts, VmFacts
+from imagefactory.messages import result_message
 from imagefactory.plan import BuildPlan, TargetState, make_plan, retarget_version
-from imagefactory.publishing import RESULT_KIND
 from imagefactory.replication import ReplicationWatch
 from imagefactory.request import BuildRequest, GalleryTarget, VersionPolicy
 from imagefactory.result import (
@@ -589,7 +589,7 @@ def _result(build: _Build) -> BuildResult:
 
 def _publish_result(build: _Build, result: BuildResult) -> Steps:
     queue = build.request.report.results_queue or build.cfg.results_queue
-    message = {"kind": RESULT_KIND, **result.model_dump(mode="json", exclude={"published"})}
+    message = result_message(result)
     try:
         value = yield from call_step(
             build.context, build.cfg, "report", "publish_queue_message", {"queue": queue, "message": message}

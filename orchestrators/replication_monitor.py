@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from imagefactory.gateway.facts import RegionTarget, VersionFacts
+from imagefactory.messages import RegionReadyMessage
 from imagefactory.plan import retry_regions_body
-from imagefactory.publishing import REGION_READY_KIND
 from imagefactory.replication import ReplicationWatch, next_poll_delay, observe, predicted_finish
 from imagefactory.settings import Settings
 from orchestrators.calls import Steps, call_step
@@ -160,15 +160,14 @@ def _announce(
     context: Any, cfg: Settings, data: dict[str, Any], version: VersionFacts, region: str, now: datetime
 ) -> Steps:
     """Publish a region-ready message; a failure becomes a note, never a failed build."""
-    message = {
-        "kind": REGION_READY_KIND,
-        "build_id": data["build_id"],
-        "correlation_id": data.get("correlation_id"),
-        "image_id": version.id,
-        "version": version.name,
-        "region": region,
-        "ready_at": now.isoformat(),
-    }
+    message = RegionReadyMessage(
+        build_id=data["build_id"],
+        correlation_id=data.get("correlation_id"),
+        image_id=version.id,
+        version=version.name,
+        region=region,
+        ready_at=now,
+    ).model_dump(mode="json")
     try:
         published = yield from call_step(
             context, cfg, "replication", "publish_queue_message", {"queue": data["queue"], "message": message}

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from azure.storage.queue import QueueClient
 
+from imagefactory.messages import RegionReadyMessage
+from imagefactory.result import BuildResult
 from tests.functional.pipeline.harness import armsim_for_pipeline, gallery_request, run_build
 
 pytestmark = pytest.mark.timeout(90)
@@ -44,6 +46,8 @@ def test_result_message_lands_on_the_results_queue(monkeypatch: pytest.MonkeyPat
         body = {k: v for k, v in message.items() if k != "phases"}
         assert body == {"kind": "image-build-result", **expected}
         assert message["phases"] == [p for p in result["phases"] if p["name"] != "report"]
+        # the published contract (schemas/build-result-message.schema.json) reads it back whole
+        assert BuildResult.model_validate({k: v for k, v in message.items() if k != "kind"}).build_id
         assert result["published"]["published"] is True
         assert result["published"]["queue"] == "results-pub-01"
         assert result["published"]["message_id"]
@@ -78,10 +82,11 @@ def test_region_ready_messages_arrive_one_per_region_in_completion_order(
         by_region = {r["name"]: r for r in result["regions"]}
         assert sorted(m["region"] for m in ready) == sorted(by_region)  # one per region, none twice
         times = [datetime.fromisoformat(m["ready_at"]) for m in ready]
-        print("region ready:", [(m["region"], m["ready_at"]) for m in ready])
         assert times == sorted(times) and len(set(times)) == len(times), times  # completion order
         for message in ready:
-            assert message["ready_at"] == by_region[message["region"]]["ready_at"].replace("Z", "+00:00")
+            RegionReadyMessage.model_validate(message)  # the published contract reads it back
+            ready_at = datetime.fromisoformat(message["ready_at"])
+            assert ready_at == datetime.fromisoformat(by_region[message["region"]]["ready_at"])
             assert message["correlation_id"] == "ci-run-4712"
             assert message["build_id"] == result["build_id"]
             assert message["version"] == "1.0.0"

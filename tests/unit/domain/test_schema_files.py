@@ -49,3 +49,21 @@ def test_schema_command_prints_the_schema(capsys: pytest.CaptureFixture[str]) ->
 
 def test_schema_directory_is_the_repository_schemas_folder() -> None:
     assert Path(__file__).resolve().parents[3] / "schemas" == SCHEMA_DIRECTORY
+
+
+def test_result_message_schema_is_the_result_document_as_sent() -> None:
+    schema = json.loads(render_schema("build-result-message"))
+    assert schema["properties"]["kind"] == {"const": "image-build-result", "type": "string"}
+    assert "published" not in schema["properties"]  # a message cannot report its own delivery
+    assert {"kind", "build_id", "status", "summary", "vm"} <= set(schema["required"])
+    ready = json.loads(render_schema("region-ready-message"))
+    assert ready["additionalProperties"] is False
+    assert set(ready["properties"]) == {
+        "kind",
+        "build_id",
+        "correlation_id",
+        "image_id",
+        "version",
+        "region",
+        "ready_at",
+    }
