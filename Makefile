@@ -1,6 +1,7 @@
 # Two commands a fresh machine needs: `make demo` and `make test`.
 # Each bootstraps what it uses (.venv from the pinned requirements, Azurite from npm).
-PYTHON ?= python3.11
+# Python 3.13+ (the Functions worker library, azure-functions-runtime, needs it); override with PYTHON=.
+PYTHON ?= $(shell sh tools/find-python.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -13,6 +14,12 @@ help:
 	@echo "make bench   - run the benchmarks, print the table, write bench/results.json"
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "No Python 3.13 or newer found (looked for python3.13, python3 and pyenv's 3.13 builds)." >&2; \
+	  echo "Install one (Debian 13: apt install python3 python3-venv; elsewhere: pyenv install 3.13)" >&2; \
+	  echo "or name it: make PYTHON=/path/to/python3.13 ..." >&2; exit 1; fi
+	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 13) else 1)'; then \
+	  echo "$(VENV) holds an older Python: recreating it with $(PYTHON)"; rm -rf $(VENV); fi
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)

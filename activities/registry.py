@@ -7,15 +7,12 @@ Activities are always called by name from orchestrators, never directly.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import azure.durable_functions as df
 
 bp = df.Blueprint()
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def activity(function: _F) -> _F:
+def activity[F: Callable[..., Any]](function: F) -> F:
     """Register `function` as an activity named after it, taking its JSON input as `payload`."""
-    return cast(_F, bp.activity_trigger(input_name="payload")(function))
+    return cast(F, bp.activity_trigger(input_name="payload")(function))

@@ -13,19 +13,17 @@ import inspect
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import azure.functions as func
 
 from devhost.app_loader import IndexedFunction
 from devhost.errors import BindingError
 
-T = TypeVar("T")
-
 RETURN = "$return"
 
 
-class OutputValue(func.Out[T], Generic[T]):
+class OutputValue[T](func.Out[T]):
     """The object a `func.Out[...]` parameter receives; the host reads it after the call."""
 
     def __init__(self) -> None:

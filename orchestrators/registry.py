@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import azure.durable_functions as df
 
 bp = df.Blueprint()
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def orchestrator(function: _F) -> _F:
+def orchestrator[F: Callable[..., Any]](function: F) -> F:
     """Register the generator `function` as an orchestrator named after it."""
-    return cast(_F, bp.orchestration_trigger(context_name="context")(function))
+    return cast(F, bp.orchestration_trigger(context_name="context")(function))

@@ -11,15 +11,13 @@ import inspect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import azure.functions as func
 from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
 from devhost.durable.errors import UnknownFunctionError
-
-T = TypeVar("T")
 
 ORCHESTRATION_TRIGGER = "orchestrationTrigger"
 ACTIVITY_TRIGGER = "activityTrigger"
@@ -91,7 +89,7 @@ class FunctionRegistry:
         return _lookup(self.activities, name, "activity")
 
 
-def _lookup(table: dict[str, T], name: str, kind: str) -> T:
+def _lookup[T](table: dict[str, T], name: str, kind: str) -> T:
     """Find a function by name as the extension does (FunctionName compares case-insensitively);
     an unknown name gets the extension's message, listing the known functions of that kind."""
     found = table.get(name)

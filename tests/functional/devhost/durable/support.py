@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 from azure.durable_functions.models.utils import http_utils
@@ -20,7 +20,6 @@ from devhost.durable import DurableEngine
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
 _counter = itertools.count()
-T = TypeVar("T")
 
 
 def load_sample(name: str) -> ModuleType:
@@ -35,7 +34,7 @@ def load_sample(name: str) -> ModuleType:
     return module
 
 
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
+def run[T](coroutine: Coroutine[Any, Any, T]) -> T:
     """asyncio.run, then drop the SDK's module-global aiohttp session bound to the closed loop."""
     try:
         return asyncio.run(asyncio.wait_for(coroutine, 60))

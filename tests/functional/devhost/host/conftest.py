@@ -6,7 +6,6 @@ import itertools
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -14,7 +13,6 @@ from devhost.azurite import AzuriteQueue, find_azurite
 from devhost.errors import AzuriteNotInstalledError
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-T = TypeVar("T")
 
 _names = itertools.count(1)
 
@@ -52,7 +50,7 @@ def queue_name() -> Callable[[str], str]:
     return make
 
 
-def eventually(probe: Callable[[], T | None], *, timeout: float = 15.0, interval: float = 0.02) -> T:
+def eventually[T](probe: Callable[[], T | None], *, timeout: float = 15.0, interval: float = 0.02) -> T:
     """Poll `probe` until it returns something truthy; fail the test after `timeout` wall seconds.
 
     This bounds waiting for asynchronous delivery; it asserts nothing about speed.
