@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help demo demo-rollout test test-unit test-functional test-e2e lint typecheck bench clean
+.PHONY: help demo demo-rollout test test-unit test-functional test-e2e lint typecheck bench clean proto
 
 help:
 	@echo "make demo    - run a full image build on the local stand-ins (Azurite, armsim, devhost)"
@@ -30,6 +30,12 @@ node_modules/.installed: package.json package-lock.json
 
 .PHONY: deps
 deps: $(STAMP) node_modules/.installed
+
+# The Python modules of devhost's host-worker protocol subset, compiled from its .proto (committed;
+# tests/unit/devhost/test_protocol.py checks that they are what the .proto compiles to).
+PROTO := devhost/worker/rpc/function_rpc.proto
+proto: $(STAMP)
+	$(PY) -m grpc_tools.protoc -I. --python_out=. --grpc_python_out=. $(PROTO)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

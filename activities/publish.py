@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from activities.registry import activity
+from activities.registry import ActivityInput, activity
 from imagefactory.gateway.outcome import run_step
 from imagefactory.publishing import publish_message
 from imagefactory.settings import get_settings
 
 
 @activity
-def publish_queue_message(payload: dict[str, Any]) -> dict[str, Any]:
+def publish_queue_message(payload: ActivityInput) -> dict[str, Any]:
     """Sends `payload["message"]` to `payload["queue"]` with the configured storage connection."""
     settings = get_settings()
     return run_step(

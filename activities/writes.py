@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from activities.common import gateway_step
-from activities.registry import activity
+from activities.registry import ActivityInput, activity
 from imagefactory.ids import DefinitionId, GalleryId, ImageId, VersionId, VmId
 from imagefactory.settings import get_settings
 
 
 @activity
-def start_run_command(payload: dict[str, Any]) -> dict[str, Any]:
+def start_run_command(payload: ActivityInput) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
     return gateway_step(
         vm.subscription_id,
@@ -20,19 +20,19 @@ def start_run_command(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
-def start_deallocate(payload: dict[str, Any]) -> dict[str, Any]:
+def start_deallocate(payload: ActivityInput) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
     return gateway_step(vm.subscription_id, lambda client: client.start_deallocate(vm))
 
 
 @activity
-def generalize_vm(payload: dict[str, Any]) -> dict[str, Any]:
+def generalize_vm(payload: ActivityInput) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
     return gateway_step(vm.subscription_id, lambda client: client.generalize(vm))
 
 
 @activity
-def start_delete_source_vm(payload: dict[str, Any]) -> dict[str, Any]:
+def start_delete_source_vm(payload: ActivityInput) -> dict[str, Any]:
     """Deletes the source VM after re-checking, against Azure now, the opt-in tag and the image."""
     vm = VmId.parse(payload["vm_id"])
     image_id: VersionId | ImageId = (
@@ -52,13 +52,13 @@ def start_delete_source_vm(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
-def start_vm(payload: dict[str, Any]) -> dict[str, Any]:
+def start_vm(payload: ActivityInput) -> dict[str, Any]:
     vm = VmId.parse(payload["vm_id"])
     return gateway_step(vm.subscription_id, lambda client: client.start_vm(vm))
 
 
 @activity
-def start_create_gallery(payload: dict[str, Any]) -> dict[str, Any]:
+def start_create_gallery(payload: ActivityInput) -> dict[str, Any]:
     gallery = GalleryId.parse(payload["gallery_id"])
     return gateway_step(
         gallery.subscription_id, lambda client: client.start_create_gallery(gallery, payload["body"])
@@ -66,7 +66,7 @@ def start_create_gallery(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
-def start_create_definition(payload: dict[str, Any]) -> dict[str, Any]:
+def start_create_definition(payload: ActivityInput) -> dict[str, Any]:
     definition = DefinitionId.parse(payload["definition_id"])
     return gateway_step(
         definition.subscription_id, lambda client: client.start_create_definition(definition, payload["body"])
@@ -74,7 +74,7 @@ def start_create_definition(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
-def start_create_version(payload: dict[str, Any]) -> dict[str, Any]:
+def start_create_version(payload: ActivityInput) -> dict[str, Any]:
     version = VersionId.parse(payload["version_id"])
     return gateway_step(
         version.subscription_id,
@@ -83,7 +83,7 @@ def start_create_version(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
-def start_delete_failed_version(payload: dict[str, Any]) -> dict[str, Any]:
+def start_delete_failed_version(payload: ActivityInput) -> dict[str, Any]:
     version = VersionId.parse(payload["version_id"])
     source_id = payload["source_id"]
     return gateway_step(
@@ -92,7 +92,7 @@ def start_delete_failed_version(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
-def start_update_version(payload: dict[str, Any]) -> dict[str, Any]:
+def start_update_version(payload: ActivityInput) -> dict[str, Any]:
     version = VersionId.parse(payload["version_id"])
     return gateway_step(
         version.subscription_id, lambda client: client.start_update_version(version, payload["body"])
@@ -100,7 +100,7 @@ def start_update_version(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @activity
-def start_create_image(payload: dict[str, Any]) -> dict[str, Any]:
+def start_create_image(payload: ActivityInput) -> dict[str, Any]:
     image = ImageId.parse(payload["image_id"])
     return gateway_step(
         image.subscription_id,

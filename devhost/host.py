@@ -1,58 +1,66 @@
 """DevHost: runs one Functions app locally, as the Functions host and its extensions would.
 
-Start-up order matters and mirrors the real host: settings are exported before the app is
-imported (app code reads them at import), every binding is resolved and validated before anything
-listens (a bad binding stops the host instead of failing later), the HTTP server comes up before
-the durable engine (the durable client binding needs its URL), and triggers start last.
+Start-up order mirrors the real host: settings are read first (they become the worker's
+environment, and app code reads them at import), the language worker is started and indexes and
+loads the app (a function it refuses stops the host with the worker's message), every binding is
+resolved and validated before anything listens (a bad binding stops the host instead of failing
+later), the HTTP server comes up before the durable engine (the durable client binding needs its
+URL), and triggers start last. The host itself never imports the app: every invocation goes to the
+worker as an InvocationRequest and comes back as an InvocationResponse.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
+import os
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import azure.functions as func
 from aiohttp import web
-from azure.functions.queue import QueueMessage as WorkerQueueMessage
-from azure.functions.timer import TimerRequest
 
-from devhost.app_loader import IndexedFunction, LoadedApp, load_app
 from devhost.azurite import AzuriteQueue
 from devhost.clock import Clock, RealClock
-from devhost.errors import BindingError, FunctionNotFoundError, HostStateError
+from devhost.errors import AppLoadError, BindingError, FunctionNotFoundError, HostStateError, SettingsError
+from devhost.function_index import IndexedFunction, index_functions
 from devhost.http_server import HttpFront, HttpKeys, HttpRoute, http_route
-from devhost.invoke import (
-    RETURN,
-    InvocationResult,
-    call_function,
-    check_parameters,
-    close_durable_client_session,
-)
 from devhost.logs import HOST_LOGGER, log_invocation
 from devhost.queues import (
     QueueGateway,
     QueueListener,
     QueueOptions,
+    ReceivedMessage,
     check_queue_name,
     encode_body,
     output_bodies,
 )
-from devhost.settings import AppSettings, exported, load_settings, read_host_json
+from devhost.settings import AppSettings, exported, load_settings, parse_timespan, read_host_json
 from devhost.timers import NcrontabSchedule, TimerRunner
+from devhost.worker import typed_data
+from devhost.worker.errors import WorkerError
+from devhost.worker.language_worker import InvocationOutcome, LanguageWorker
+from devhost.worker.typed_data import HttpReply
 
 if TYPE_CHECKING:
     from devhost.durable.engine import DurableEngine
 
 DEFAULT_TASK_HUB = "TestHubName"
 DURABLE_TRIGGERS = ("orchestrationTrigger", "activityTrigger")
+RETURN = "$return"
+# What functionTimeout means when host.json does not set it (the Premium and Flex default).
+DEFAULT_FUNCTION_TIMEOUT = 30 * 60.0
+WORKER_RUNTIME_SETTING = "FUNCTIONS_WORKER_RUNTIME"
+PROCESS_COUNT_SETTING = "FUNCTIONS_WORKER_PROCESS_COUNT"
+SCRIPT_FILE_SETTING = "PYTHON_SCRIPT_FILE_NAME"
+DEFAULT_SCRIPT_FILE = "function_app.py"
+
+
+class FunctionInvocationError(Exception):
+    """The function failed in the worker (or the worker was lost); the message is the host's."""
 
 
 @dataclass(frozen=True)
@@ -71,17 +79,27 @@ class HostConfig:
     route_prefix: str
     task_hub: str
     max_concurrent_activities: int
+    max_concurrent_orchestrations: int
+    function_timeout: float | None  # None: unbounded ("-1")
 
     @classmethod
     def from_host_json(cls, document: dict[str, Any]) -> HostConfig:
         extensions = document.get("extensions", {}) or {}
         durable = extensions.get("durableTask", {}) or {}
         http = extensions.get("http", {}) or {}
+        timeout = document.get("functionTimeout")
+        function_timeout: float | None = DEFAULT_FUNCTION_TIMEOUT
+        if timeout is not None:
+            function_timeout = None if str(timeout).strip() == "-1" else parse_timespan(
+                timeout, field="functionTimeout"
+            )
         return cls(
             queue_options=QueueOptions.from_host_json(document),
             route_prefix=str(http.get("routePrefix", "api")),
             task_hub=str(durable.get("hubName") or DEFAULT_TASK_HUB),
             max_concurrent_activities=int(durable.get("maxConcurrentActivityFunctions", 8)),
+            max_concurrent_orchestrations=int(durable.get("maxConcurrentOrchestratorFunctions", 8)),
+            function_timeout=function_timeout,
         )
 
 
@@ -100,8 +118,8 @@ class DevHost:
         settings: Mapping[str, str] | None = None,
         function_keys: Iterable[str] = (),
         master_key: str | None = None,
-        max_workers: int = 8,
         auto_advance: bool = True,
+        worker_python: str | None = None,
     ) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.clock: Clock = clock or RealClock()
@@ -111,17 +129,17 @@ class DevHost:
         self._azurite_connection = azurite_connection
         self._setting_overrides = dict(settings or {})
         self._keys = HttpKeys(function_keys=frozenset(function_keys), master_key=master_key)
-        self._max_workers = max_workers
         self._auto_advance = auto_advance
+        self._worker_python = worker_python
         self._stack = contextlib.AsyncExitStack()
-        self._executor: ThreadPoolExecutor | None = None
+        self._worker: LanguageWorker | None = None
+        self._functions: tuple[IndexedFunction, ...] = ()
         self._gateway = QueueGateway()
         self._listeners: list[QueueListener] = []
         self._timers: dict[str, TimerRunner] = {}
         self._background: set[asyncio.Task[Any]] = set()
         self._owned_azurite: AzuriteQueue | None = None
         self._engine: DurableEngine | None = None
-        self._loaded: LoadedApp | None = None
         self._settings: AppSettings | None = None
         self._config: HostConfig | None = None
         self._base_url: str | None = None
@@ -146,10 +164,21 @@ class DevHost:
         return self._engine
 
     @property
-    def app(self) -> LoadedApp:
-        if self._loaded is None:
+    def functions(self) -> tuple[IndexedFunction, ...]:
+        """The app's functions as the worker indexed and loaded them."""
+        if self._worker is None:
             raise HostStateError("the host is not started: the app is not loaded yet")
-        return self._loaded
+        return self._functions
+
+    @property
+    def worker(self) -> LanguageWorker:
+        """The language worker (its processes, restarts and start-up times)."""
+        if self._worker is None:
+            raise HostStateError("the host is not started: no language worker yet")
+        return self._worker
+
+    def function(self, name: str) -> IndexedFunction | None:
+        return next((f for f in self._functions if f.name.lower() == name.lower()), None)
 
     @property
     def azurite_connection(self) -> str | None:
@@ -176,7 +205,7 @@ class DevHost:
         """One line per function: name, trigger, and where it listens (for the CLI banner)."""
         lines = []
         prefix = self._config.route_prefix.strip("/") if self._config else "api"
-        for function in self.app.functions:
+        for function in self.functions:
             trigger = function.trigger
             detail = ""
             if function.trigger_type == "httpTrigger":
@@ -201,7 +230,7 @@ class DevHost:
             await self.stop()
             raise
         self.started = True
-        HOST_LOGGER.info("devhost started: %s (%d functions)", self.base_url, len(self.app.functions))
+        HOST_LOGGER.info("devhost started: %s (%d functions)", self.base_url, len(self.functions))
 
     async def stop(self) -> None:
         """Stop triggers, let running invocations finish, stop the engine, HTTP and owned Azurite."""
@@ -215,19 +244,17 @@ class DevHost:
             await self._engine.stop()
         self._listeners.clear()
         self._timers.clear()
+        if self._worker is not None:
+            await asyncio.to_thread(self._worker.stop)
         await self._stack.aclose()
         await self._gateway.close()
-        await close_durable_client_session()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
         if self._owned_azurite is not None:
             await asyncio.to_thread(self._owned_azurite.stop)
             self._owned_azurite = None
             self._azurite_connection = None
         self.started = False
 
-    async def fire_timer(self, name: str) -> InvocationResult:
+    async def fire_timer(self, name: str) -> InvocationOutcome:
         """Run a timer function now (not past due) and return its result; errors propagate."""
         function = self._function(name)
         if function.trigger_type != "timerTrigger":
@@ -238,7 +265,7 @@ class DevHost:
         status = timer.status(timer.last_fired, timer.schedule.next_after(self.clock.now()))
         return await self._run_timer(function, past_due=False, status=status)
 
-    async def run_function(self, name: str, input: str = "") -> InvocationResult:
+    async def run_function(self, name: str, input: str = "") -> InvocationOutcome:
         """Invoke a non-HTTP function as the admin endpoint does, and wait for it (errors propagate).
 
         A queue-triggered function receives `input` as the message body; a timer function ignores it.
@@ -247,10 +274,9 @@ class DevHost:
         if function.trigger_type == "timerTrigger":
             return await self.fire_timer(name)
         if function.trigger_type == "queueTrigger":
-            now = self.clock.now()
-            message = WorkerQueueMessage(  # type: ignore[no-untyped-call]
+            message = ReceivedMessage(
                 id=str(uuid.uuid4()), body=input.encode("utf-8"), dequeue_count=1,
-                insertion_time=now, expiration_time=None, time_next_visible=None, pop_receipt=None,
+                inserted_on=self.clock.now(), expires_on=None, next_visible_on=None, pop_receipt=None,
             )
             return await self._run_queue(function, message)
         raise BindingError(
@@ -273,21 +299,34 @@ class DevHost:
         settings = load_settings(self.app_dir, self._setting_overrides)
         self._settings = settings
         self._stack.enter_context(exported(settings.exports))
+        _check_worker_runtime(settings)
         config = HostConfig.from_host_json(read_host_json(self.app_dir))
         self._config = config
-        loaded = load_app(self.app_dir)
-        self._loaded = loaded
-        self._executor = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="devhost-fn")
-        routes = self._validate(loaded)
-        await self._ensure_azurite(loaded)
-        if _uses_durable(loaded):
+        script = settings.get(SCRIPT_FILE_SETTING) or DEFAULT_SCRIPT_FILE
+        if not (self.app_dir / script).is_file():
+            raise AppLoadError(f"{self.app_dir}: no {script} (devhost runs Python v2-model apps)")
+        await self._ensure_azurite(settings)
+        self._worker = LanguageWorker(
+            self.app_dir, environment=self._worker_environment(), function_timeout=config.function_timeout,
+            process_count=_process_count(settings), python=self._worker_python,
+        )
+        metadata = await asyncio.to_thread(self._worker.start)
+        self._functions = index_functions(metadata)
+        routes = self._validate(self._functions)
+        self._make_listeners(self._functions)
+        if _uses_durable(self._functions):
             from devhost.durable.engine import DurableEngine
+            from devhost.durable.functions import durable_functions
+            from devhost.worker.durable_invoker import WorkerDurableInvoker
 
             self._engine = DurableEngine(
                 store_path=self._store_path, clock=self.clock, task_hub=config.task_hub,
-                max_concurrent_activities=config.max_concurrent_activities, auto_advance=self._auto_advance,
+                max_concurrent_activities=config.max_concurrent_activities,
+                max_concurrent_orchestrations=config.max_concurrent_orchestrations,
+                auto_advance=self._auto_advance,
             )
-            self._engine.register_functions(loaded.raw_functions)
+            invoker = WorkerDurableInvoker(self._worker)
+            self._engine.register_functions(durable_functions(self._functions), invoker)
         await self._start_http(routes, config.route_prefix)
         if self._engine is not None:
             await self._engine.start()
@@ -297,13 +336,18 @@ class DevHost:
         for timer in self._timers.values():
             await timer.start()
 
-    def _validate(self, loaded: LoadedApp) -> list[HttpRoute]:
+    def _worker_environment(self) -> dict[str, str]:
+        """What the worker process gets as its environment: the host's (app settings exported
+        into it, development storage mapped to this host's Azurite), as the host passes the app
+        settings to a language worker it starts."""
+        return dict(os.environ)
+
+    def _validate(self, functions: Iterable[IndexedFunction]) -> list[HttpRoute]:
         """Resolve every binding expression and build triggers; errors name the function."""
         routes: list[HttpRoute] = []
-        for function in loaded.functions:
+        for function in functions:
             if function.trigger_type in DURABLE_TRIGGERS:
                 continue
-            check_parameters(function)
             where = f"function {function.name!r}"
             for binding in function.bindings_of("OUT", "queue"):
                 queue = check_queue_name(self._settings_resolve(function, str(binding.get("queueName"))),
@@ -325,27 +369,26 @@ class DevHost:
                                  where=where)
         return routes
 
-    async def _ensure_azurite(self, loaded: LoadedApp) -> None:
-        """Start an Azurite of our own when a queue binding uses development storage and none was given."""
-        assert self._settings is not None
-        connections = [_optional_str(f.trigger.get("connection")) for f in loaded.functions
-                       if f.trigger_type == "queueTrigger"]
-        connections += [target.connection for target in self._outputs.values()]
-        needs = any(self._settings.uses_development_storage(c) for c in connections)
-        if needs and self._azurite_connection is None:
+    async def _ensure_azurite(self, settings: AppSettings) -> None:
+        """Start an Azurite of our own when a setting says UseDevelopmentStorage=true and none was
+        given (as `func start` expects Azurite for the host's own storage)."""
+        if settings.development_storage_names() and self._azurite_connection is None:
             azurite = AzuriteQueue()
             self._azurite_connection = await asyncio.to_thread(azurite.start)
             self._owned_azurite = azurite
         if self._azurite_connection is not None:
             self._export_development_storage(self._azurite_connection)
-        assert self._config is not None
-        for function in loaded.functions:
+
+    def _make_listeners(self, functions: Iterable[IndexedFunction]) -> None:
+        assert self._settings is not None and self._config is not None
+        for function in functions:
             if function.trigger_type != "queueTrigger":
                 continue
             where = f"function {function.name!r}"
             setting = _optional_str(function.trigger.get("connection"))
-            emulator = self._azurite_connection
-            connection = self._settings.connection_string(setting, where=where, azurite=emulator)
+            connection = self._settings.connection_string(
+                setting, where=where, azurite=self._azurite_connection
+            )
             queue_name = self._settings_resolve(function, str(function.trigger["queueName"]))
             self._listeners.append(QueueListener(
                 gateway=self._gateway, connection_string=connection, queue_name=queue_name,
@@ -393,7 +436,7 @@ class DevHost:
     # -- invocation -------------------------------------------------------------------------------
 
     def _queue_callback(self, function: IndexedFunction) -> Any:
-        async def handle(message: func.QueueMessage) -> None:
+        async def handle(message: ReceivedMessage) -> None:
             await self._run_queue(function, message)
         return handle
 
@@ -402,52 +445,71 @@ class DevHost:
             await self._run_timer(function, past_due=past_due, status=status)
         return fire
 
-    async def _run_queue(self, function: IndexedFunction, message: func.QueueMessage) -> InvocationResult:
-        value = _queue_argument(function, message)
-        return await self._invoke(function, value, message_id=message.id, dequeue_count=message.dequeue_count)
+    async def _run_queue(self, function: IndexedFunction, message: ReceivedMessage) -> InvocationOutcome:
+        data, metadata = typed_data.queue_message(
+            message.body, message_id=message.id, dequeue_count=message.dequeue_count,
+            inserted_on=message.inserted_on, expires_on=message.expires_on,
+            next_visible_on=message.next_visible_on, pop_receipt=message.pop_receipt,
+        )
+        return await self._invoke(function, data, metadata, message_id=message.id,
+                                  dequeue_count=message.dequeue_count)
 
     async def _run_timer(self, function: IndexedFunction, *, past_due: bool,
-                         status: dict[str, Any]) -> InvocationResult:
-        request = TimerRequest(
-            past_due=past_due, schedule_status=status, schedule={"AdjustForDST": True}
-        )
-        return await self._invoke(function, request, past_due=past_due)
+                         status: dict[str, Any]) -> InvocationOutcome:
+        data = typed_data.timer_info(past_due=past_due, schedule_status=status)
+        return await self._invoke(function, data, {}, past_due=past_due)
 
-    async def _run_http(self, function: IndexedFunction, request: func.HttpRequest) -> Any:
-        result = await self._invoke(function, request, method=request.method, url=request.url)
-        return result.return_value
+    async def _run_http(self, function: IndexedFunction, request: Any) -> HttpReply | None:
+        outcome = await self._invoke(function, request, {}, method=request.http.method, url=request.http.url)
+        value = typed_data.to_value(outcome.return_value)
+        if value is None or isinstance(value, HttpReply):
+            return value
+        body = value if isinstance(value, bytes) else str(value).encode("utf-8")
+        return HttpReply(status=200, headers={"Content-Type": "text/plain; charset=utf-8"}, body=body)
 
     async def _invoke(
-        self, function: IndexedFunction, trigger_value: Any, **log_extra: Any
-    ) -> InvocationResult:
-        """Call the function with its trigger value and input bindings, then write its outputs."""
-        if self._executor is None:
+        self, function: IndexedFunction, trigger_data: Any, trigger_metadata: Mapping[str, Any],
+        **log_extra: Any,
+    ) -> InvocationOutcome:
+        """Send the invocation to the worker, then write its outputs; a failure raises
+        FunctionInvocationError (the trigger then applies its own retry rules)."""
+        if self._worker is None:
             raise HostStateError("the host is not started")
-        invocation_id = str(uuid.uuid4())
-        arguments: dict[str, Any] = {str(function.trigger["name"]): trigger_value}
+        inputs = [typed_data.binding(str(function.trigger["name"]), trigger_data)]
         for binding in function.bindings_of("IN", "durableClient"):
-            arguments[str(binding["name"])] = self.engine.client_binding(self.base_url)
+            inputs.append(typed_data.binding(str(binding["name"]),
+                                             typed_data.string(self.engine.client_binding(self.base_url))))
         started = time.perf_counter()
+        invocation_id = ""
         try:
-            result = await call_function(function, arguments, executor=self._executor)
-            await self._write_outputs(function, result)
-        except Exception as error:
+            outcome = await self._worker.invoke(function.metadata, inputs, trigger_metadata)
+            invocation_id = outcome.invocation_id
+            if outcome.error is not None:
+                raise FunctionInvocationError(outcome.error.message)
+            await self._write_outputs(function, outcome)
+        except (FunctionInvocationError, WorkerError, BindingError) as error:
             log_invocation(function=function.name, trigger=function.trigger_type, invocation_id=invocation_id,
                            duration_ms=(time.perf_counter() - started) * 1000, outcome="failed",
-                           error=f"{type(error).__name__}: {error}", **log_extra)
-            raise
-        returned = result.return_value
-        status = returned.status_code if isinstance(returned, func.HttpResponse) else None
+                           error=str(error) if isinstance(error, FunctionInvocationError)
+                           else f"{type(error).__name__}: {error}", **log_extra)
+            if isinstance(error, FunctionInvocationError):
+                raise
+            raise FunctionInvocationError(f"{type(error).__name__}: {error}") from error
+        status = None
+        if function.trigger_type == "httpTrigger":
+            reply = typed_data.to_value(outcome.return_value)
+            status = reply.status if isinstance(reply, HttpReply) else None
         log_invocation(function=function.name, trigger=function.trigger_type, invocation_id=invocation_id,
                        duration_ms=(time.perf_counter() - started) * 1000, outcome="succeeded",
                        status=status, **log_extra)
-        return result
+        return outcome
 
-    async def _write_outputs(self, function: IndexedFunction, result: InvocationResult) -> None:
+    async def _write_outputs(self, function: IndexedFunction, outcome: InvocationOutcome) -> None:
         assert self._settings is not None and self._config is not None
         for binding in function.bindings_of("OUT", "queue"):
             name = str(binding["name"])
-            value = result.return_value if name == RETURN else result.outputs.get(name)
+            data = outcome.return_value if name == RETURN else outcome.outputs.get(name)
+            value = typed_data.to_value(data)
             if value is None:
                 continue
             target = self._outputs[(function.name, name)]
@@ -461,7 +523,7 @@ class DevHost:
     # -- helpers ----------------------------------------------------------------------------------
 
     def _function(self, name: str) -> IndexedFunction:
-        function = self.app.function(name)
+        function = self.function(name)
         if function is None:
             raise FunctionNotFoundError(f"no function named {name!r} in {self.app_dir}")
         return function
@@ -476,22 +538,35 @@ class DevHost:
             await work
 
 
-def _queue_argument(function: IndexedFunction, message: func.QueueMessage) -> Any:
-    """A QueueMessage, or the body as str/bytes when the parameter is annotated so (worker behaviour)."""
-    parameter = inspect.signature(function.user_function).parameters.get(str(function.trigger["name"]))
-    annotation = parameter.annotation if parameter is not None else None
-    if annotation in (str, "str"):
-        return message.get_body().decode("utf-8")
-    if annotation in (bytes, "bytes"):
-        return message.get_body()
-    return message
+def _check_worker_runtime(settings: AppSettings) -> None:
+    """The host starts the worker FUNCTIONS_WORKER_RUNTIME names; devhost has only the Python one."""
+    runtime = settings.get(WORKER_RUNTIME_SETTING)
+    if runtime is not None and runtime.strip().lower() != "python":
+        raise SettingsError(
+            f"{WORKER_RUNTIME_SETTING} is {runtime!r}: devhost runs the Python worker only "
+            "(set it to \"python\", as a Python Function App has it)"
+        )
+
+
+def _process_count(settings: AppSettings) -> int:
+    value = settings.get(PROCESS_COUNT_SETTING)
+    if value is None or not value.strip():
+        return 1
+    try:
+        count = int(value)
+    except ValueError:
+        raise SettingsError(
+            f"{PROCESS_COUNT_SETTING}: must be a whole number from 1 to 10, got {value!r}"
+        ) from None
+    if not 1 <= count <= 10:
+        raise SettingsError(f"{PROCESS_COUNT_SETTING}: must be from 1 to 10, got {count}")
+    return count
 
 
 def _optional_str(value: Any) -> str | None:
     return str(value) if value else None
 
 
-def _uses_durable(loaded: LoadedApp) -> bool:
+def _uses_durable(functions: Iterable[IndexedFunction]) -> bool:
     """The engine (and its store) is only started for apps with durable functions or clients."""
-    return any(f.trigger_type in DURABLE_TRIGGERS or f.bindings_of("IN", "durableClient")
-               for f in loaded.functions)
+    return any(f.trigger_type in DURABLE_TRIGGERS or f.bindings_of("IN", "durableClient") for f in functions)

@@ -13,12 +13,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import azure.functions as func
 from aiohttp import web
 
-from devhost.app_loader import IndexedFunction
 from devhost.errors import BindingError, FunctionNotFoundError
+from devhost.function_index import IndexedFunction
 from devhost.routes import RouteTemplate, compile_route
+from devhost.worker import typed_data
+from devhost.worker.typed_data import HttpReply
 
 LOGGER = logging.getLogger("devhost.http")
 
@@ -68,41 +69,34 @@ def http_route(function: IndexedFunction) -> HttpRoute:
     )
 
 
-HttpInvoker = Callable[[IndexedFunction, func.HttpRequest], Awaitable[Any]]
+HttpInvoker = Callable[[IndexedFunction, Any], Awaitable[HttpReply | None]]
 AdminInvoker = Callable[[str, str], Awaitable[None]]
 
 
-def to_function_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> func.HttpRequest:
-    """The azure.functions HttpRequest the worker builds (multi-valued headers joined by commas)."""
+def to_rpc_request(request: web.Request, body: bytes, route_params: dict[str, str]) -> Any:
+    """The RpcHttp the host sends the worker (multi-valued headers joined by commas, as the host does)."""
     headers: dict[str, str] = {}
     for name, value in request.headers.items():
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
-    return func.HttpRequest(
+    return typed_data.http_request(
         method=request.method,
         url=str(request.url),
         headers=headers,
-        params={key: request.query[key] for key in request.query},
+        query={key: request.query[key] for key in request.query},
         route_params=route_params,
         body=body,
     )
 
 
-def to_web_response(result: Any, function_name: str) -> web.Response:
-    """Render what the function returned: an HttpResponse, a str/bytes body (200), or None (204)."""
-    if result is None:
+def to_web_response(reply: HttpReply | None) -> web.Response:
+    """Render the worker's HTTP reply (no reply: 204, as the host answers a function that returned None)."""
+    if reply is None:
         return web.Response(status=204)
-    if isinstance(result, str | bytes):
-        result = func.HttpResponse(result)
-    if not isinstance(result, func.HttpResponse):
-        raise BindingError(
-            f"function {function_name!r}: HTTP output must be an HttpResponse, str or bytes, "
-            f"got {type(result).__name__}"
-        )
-    headers = {key: value for key, value in result.headers.items()}
-    if not any(key.lower() == "content-type" for key in headers):
-        headers["Content-Type"] = f"{result.mimetype}; charset={result.charset}"
-    return web.Response(status=result.status_code, body=result.get_body(), headers=headers)
+    response = web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+    for cookie in reply.cookies:
+        response.headers.add("Set-Cookie", cookie)
+    return response
 
 
 class HttpFront:
@@ -142,8 +136,8 @@ class HttpFront:
             return _error(401, f"function {route.function.name!r} requires a valid key ({route.auth_level})")
         body = await request.read()
         try:
-            result = await self._invoke(route.function, to_function_request(request, body, params))
-            return to_web_response(result, route.function.name)
+            reply = await self._invoke(route.function, to_rpc_request(request, body, params))
+            return to_web_response(reply)
         except Exception as error:
             LOGGER.warning("function %s failed: %s", route.function.name, error)
             return _error(500, f"function {route.function.name!r} failed")

@@ -20,9 +20,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-import azure.functions as func
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueMessage as StorageMessage
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
@@ -112,7 +112,8 @@ def decode_body(text: str, encoding: str) -> bytes:
 
 
 def output_bodies(value: Any, *, where: str) -> list[bytes]:
-    """Normalise a queue output value (str, bytes, QueueMessage, or a list of them) to message bodies."""
+    """Message bodies from a queue output as the worker returned it: a string, bytes, or JSON: one
+    message as `{"id", "body"}` (a QueueMessage) or a list of strings and such objects."""
     items: Iterable[Any] = value if isinstance(value, list | tuple) else [value]
     bodies: list[bytes] = []
     for item in items:
@@ -120,8 +121,8 @@ def output_bodies(value: Any, *, where: str) -> list[bytes]:
             bodies.append(item.encode("utf-8"))
         elif isinstance(item, bytes | bytearray):
             bodies.append(bytes(item))
-        elif isinstance(item, func.QueueMessage):
-            bodies.append(item.get_body())
+        elif isinstance(item, dict) and isinstance(item.get("body"), str):
+            bodies.append(str(item["body"]).encode("utf-8"))
         else:
             raise BindingError(
                 f"{where}: queue output value must be str, bytes, QueueMessage or a list of them, "
@@ -130,18 +131,24 @@ def output_bodies(value: Any, *, where: str) -> list[bytes]:
     return bodies
 
 
-def to_function_message(message: StorageMessage, body: bytes) -> func.QueueMessage:
-    """The azure.functions QueueMessage the worker builds from the trigger metadata."""
-    from azure.functions.queue import QueueMessage as WorkerQueueMessage
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """A dequeued message as the trigger hands it on: the decoded body and the message's properties."""
 
-    return WorkerQueueMessage(  # type: ignore[no-untyped-call]
-        id=message.id,
-        body=body,
-        dequeue_count=message.dequeue_count,
-        insertion_time=message.inserted_on,
-        expiration_time=message.expires_on,
-        time_next_visible=message.next_visible_on,
-        pop_receipt=message.pop_receipt,
+    id: str
+    body: bytes
+    dequeue_count: int
+    inserted_on: datetime | None
+    expires_on: datetime | None
+    next_visible_on: datetime | None
+    pop_receipt: str | None
+
+
+def received(message: StorageMessage, body: bytes) -> ReceivedMessage:
+    return ReceivedMessage(
+        id=message.id, body=body, dequeue_count=message.dequeue_count or 1,
+        inserted_on=message.inserted_on, expires_on=message.expires_on,
+        next_visible_on=message.next_visible_on, pop_receipt=message.pop_receipt,
     )
 
 
@@ -184,7 +191,7 @@ class QueueGateway:
         self._created.clear()
 
 
-MessageHandler = Callable[[func.QueueMessage], Awaitable[None]]
+MessageHandler = Callable[[ReceivedMessage], Awaitable[None]]
 
 
 class QueueListener:
@@ -284,7 +291,7 @@ class QueueListener:
             await self._poison(client, message)
             return
         try:
-            await self._handler(to_function_message(message, body))
+            await self._handler(received(message, body))
         except Exception:
             await self._after_failure(client, message, dequeue_count)
             return

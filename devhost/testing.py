@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from devhost.host import DevHost
-from devhost.invoke import InvocationResult
 from devhost.queues import decode_body, encode_body
+from devhost.worker.language_worker import InvocationOutcome
 
 T = TypeVar("T")
 
@@ -45,11 +45,11 @@ class RunningDevHost:
         """Run a coroutine on the host's loop and wait for its result (TimeoutError after `timeout`)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
-    def fire_timer(self, name: str, timeout: float = DEFAULT_TIMEOUT) -> InvocationResult:
+    def fire_timer(self, name: str, timeout: float = DEFAULT_TIMEOUT) -> InvocationOutcome:
         """Run a timer function now and wait for it to finish (its exception, if any, is raised)."""
         return self.call(self.host.fire_timer(name), timeout)
 
-    def run_function(self, name: str, input: str = "", timeout: float = DEFAULT_TIMEOUT) -> InvocationResult:
+    def run_function(self, name: str, input: str = "", timeout: float = DEFAULT_TIMEOUT) -> InvocationOutcome:
         """Invoke a queue or timer function directly, as POST /admin/functions/{name} would."""
         return self.call(self.host.run_function(name, input), timeout)
 

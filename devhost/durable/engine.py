@@ -1,7 +1,9 @@
 """The durable engine: runs orchestrations through the real SDK replay handler, like the extension.
 
-It owns scheduling (one episode at a time per instance, many instances), activities on a bounded
-worker pool, durable timers on the given clock, and the task hub in SQLite. With a virtual clock
+It owns scheduling (one episode at a time per instance, up to maxConcurrentOrchestratorFunctions
+instances at once), activities (up to maxConcurrentActivityFunctions), durable timers on the given
+clock, and the task hub in SQLite. Every orchestrator episode and activity runs in the language
+worker, reached through the invoker it is given. With a virtual clock
 and ``auto_advance`` it moves time to the next timer whenever nothing else can run, which is how
 hours of simulated waiting pass in milliseconds.
 """
@@ -10,24 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import heapq
 import itertools
 import json
 import logging
 import time
-import traceback
 import uuid
 from collections import deque
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp.web
-import azure.functions as func
 
 from devhost.clock import Clock
 from devhost.durable import history as h
@@ -39,7 +37,14 @@ from devhost.durable.errors import (
     InstanceNotRunningError,
     UnknownFunctionError,
 )
-from devhost.durable.functions import ACTIVITY_TRIGGER, ORCHESTRATION_TRIGGER, FunctionRegistry
+from devhost.durable.functions import (
+    ACTIVITY_TRIGGER,
+    ORCHESTRATION_TRIGGER,
+    DurableFunction,
+    DurableInvoker,
+    EpisodeAbortedError,
+    FunctionRegistry,
+)
 from devhost.durable.replay import ActivityWork, ChildWork, EpisodeOutcome, Execution, TimerWork, Work
 from devhost.durable.status import LIVE, TERMINAL, ActivityInvocation, EngineStats, InstanceStatus
 from devhost.durable.store import InboxItem, InstanceRow, TaskHubStore
@@ -55,6 +60,8 @@ class _Live:
     parent: dict[str, Any] | None
     inbox: list[InboxItem] = field(default_factory=list)
     queued: bool = False
+    busy: bool = False  # an episode is running in the worker
+    after_episode: list[Callable[[], object]] = field(default_factory=list)
 
     @property
     def runnable(self) -> bool:
@@ -79,6 +86,7 @@ class DurableEngine:
         clock: Clock,
         task_hub: str = "TestHubName",
         max_concurrent_activities: int = 8,
+        max_concurrent_orchestrations: int = 8,
         auto_advance: bool = True,
         max_short_timer: timedelta = timedelta(days=6),
         long_timer_interval: timedelta = timedelta(days=3),
@@ -88,18 +96,26 @@ class DurableEngine:
             raise ValueError(
                 f"max_concurrent_activities: must be at least 1, got {max_concurrent_activities}"
             )
+        if max_concurrent_orchestrations < 1:
+            raise ValueError(
+                f"max_concurrent_orchestrations: must be at least 1, got {max_concurrent_orchestrations}"
+            )
         if long_timer_interval > max_short_timer:
             raise ValueError("long_timer_interval: must not exceed max_short_timer")
         self.store_path = store_path
         self.clock = clock
         self.task_hub = task_hub
         self.max_concurrent_activities = max_concurrent_activities
+        self.max_concurrent_orchestrations = max_concurrent_orchestrations
         self.auto_advance = auto_advance
         self.max_short_timer = max_short_timer
         self.long_timer_interval = long_timer_interval
         self.log = logger or INVOCATION_LOGGER
         self.stats = EngineStats()
         self.functions = FunctionRegistry()
+        self._invoker: DurableInvoker | None = None
+        self._episodes = 0  # episodes running in the worker
+        self._episode_tasks: set[asyncio.Task[None]] = set()
         self._store: TaskHubStore | None = None
         self._live: dict[str, _Live] = {}
         self._ready: deque[str] = deque()
@@ -113,19 +129,21 @@ class DurableEngine:
         self._idle: asyncio.Event | None = None
         self._scheduler: asyncio.Task[None] | None = None
         self._slots: asyncio.Semaphore | None = None
-        self._executor: ThreadPoolExecutor | None = None
         self._stopping = False
 
     # -- lifecycle ----------------------------------------------------------------------------------
-    def register_functions(self, functions: Sequence[func.Function]) -> None:
+    def register_functions(self, functions: Iterable[DurableFunction], invoker: DurableInvoker) -> None:
+        """The app's orchestrators and activities, and the invoker that runs them in the worker."""
         self.functions.register(functions)
+        self._invoker = invoker
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
+        if self._invoker is None:
+            raise EngineNotStartedError("no functions registered: call register_functions() before start()")
         self._slots = asyncio.Semaphore(self.max_concurrent_activities)
-        self._executor = ThreadPoolExecutor(self.max_concurrent_activities, thread_name_prefix="activity")
         self._store = TaskHubStore(self.store_path)
         self._stopping = False
         subscribe = getattr(self.clock, "subscribe", None)
@@ -143,14 +161,14 @@ class DurableEngine:
         self._scheduler.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._scheduler
+        if self._episode_tasks:
+            await asyncio.gather(*self._episode_tasks, return_exceptions=True)
         for task in list(self._activity_tasks):
             task.cancel()
         await asyncio.gather(*self._activity_tasks, return_exceptions=True)
         unsubscribe = getattr(self.clock, "unsubscribe", None)
         if callable(unsubscribe):
             unsubscribe(self._on_clock_moved)
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
         if self._store is not None:
             self._store.close()
         for futures in self._waiters.values():
@@ -291,6 +309,15 @@ class DurableEngine:
         live = self._live.get(instance_id)
         if live is None:
             return False
+        if live.busy:
+            live.after_episode.append(lambda: self._terminate_now(instance_id, reason))
+            return True
+        return self._terminate_now(instance_id, reason)
+
+    def _terminate_now(self, instance_id: str, reason: str) -> bool:
+        live = self._live.get(instance_id)
+        if live is None:
+            return False
         now = self.clock.now()
         self._append_outside_episode(live, h.execution_terminated(now, reason))
         self._finish(
@@ -306,21 +333,34 @@ class DurableEngine:
         live = self._live.get(instance_id)
         if live is None:
             return False
-        if live.row.status != "Suspended":
+        if live.busy:
+            live.after_episode.append(lambda: self._suspend_now(live, reason))
+        else:
+            self._suspend_now(live, reason)
+        return True
+
+    def _suspend_now(self, live: _Live, reason: str) -> None:
+        if self._live.get(live.row.instance_id) is live and live.row.status != "Suspended":
             live.row.status = "Suspended"
             self._append_outside_episode(live, h.execution_suspended(self.clock.now(), reason))
-        return True
 
     def resume(self, instance_id: str, reason: str) -> bool:
         self._existing(instance_id)
         live = self._live.get(instance_id)
         if live is None:
             return False
-        if live.row.status == "Suspended":
+        if live.busy:
+            live.after_episode.append(lambda: self._resume_now(live, reason))
+        else:
+            self._resume_now(live, reason)
+        return True
+
+    def _resume_now(self, live: _Live, reason: str) -> None:
+        instance_id = live.row.instance_id
+        if self._live.get(instance_id) is live and live.row.status == "Suspended":
             live.row.status = "Running" if live.execution.history else "Pending"
             self._append_outside_episode(live, h.execution_resumed(self.clock.now(), reason))
             self._enqueue(instance_id)
-        return True
 
     def purge(self, instance_ids: Sequence[str]) -> int:
         """Delete finished instances with their history; live ones are left alone."""
@@ -346,7 +386,7 @@ class DurableEngine:
     # -- scheduling ----------------------------------------------------------------------------------
     def _enqueue(self, instance_id: str) -> None:
         live = self._live.get(instance_id)
-        if live is None or live.queued or not live.runnable:
+        if live is None or live.queued or live.busy or not live.runnable:
             return
         live.queued = True
         self._ready.append(instance_id)
@@ -368,23 +408,24 @@ class DurableEngine:
         assert self._wake is not None and self._idle is not None
         while True:
             self._wake.clear()
-            while self._ready:
+            while self._ready and self._episodes < self.max_concurrent_orchestrations:
                 instance_id = self._ready.popleft()
                 live = self._live.get(instance_id)
                 if live is None:
                     continue
                 live.queued = False
-                if live.runnable:
-                    self._run_episode(live)
+                if live.runnable and not live.busy:
+                    self._start_episode(live)
                 await asyncio.sleep(0)
             if self._fire_due_timers():
                 continue
             next_timer = self._next_timer()
-            if next_timer is not None and self._inflight == 0 and self.clock.virtual and self.auto_advance:
+            busy = self._inflight > 0 or self._episodes > 0
+            if next_timer is not None and not busy and self.clock.virtual and self.auto_advance:
                 self.clock.advance_to(next_timer.due)
                 self._fire_due_timers()
                 continue
-            if self._inflight == 0 and not self._ready:
+            if not busy and not self._ready:
                 self._idle.set()
             timeout: float | None = None
             if next_timer is not None:
@@ -430,14 +471,35 @@ class DurableEngine:
         self._enqueue(instance_id)
 
     # -- episodes ------------------------------------------------------------------------------------
-    def _run_episode(self, live: _Live) -> None:
+    def _start_episode(self, live: _Live) -> None:
+        live.busy = True
+        self._episodes += 1
+        task = asyncio.create_task(self._run_episode(live))
+        self._episode_tasks.add(task)
+        task.add_done_callback(self._episode_tasks.discard)
+
+    async def _run_episode(self, live: _Live) -> None:
+        try:
+            await self._episode(live)
+        except Exception:
+            self.log.exception("episode of %s failed inside the engine", live.row.instance_id)
+        finally:
+            live.busy = False
+            self._episodes -= 1
+            pending, live.after_episode = live.after_episode, []
+            for operation in pending:
+                operation()
+            self._enqueue(live.row.instance_id)
+            self._notify()
+
+    async def _episode(self, live: _Live) -> None:
+        assert self._invoker is not None
         items, live.inbox = live.inbox, []
         execution = live.execution
         events = [dict(i.event) for i in items]
         first = len(execution.history)
         name = live.row.name
         started = time.perf_counter()
-        cpu_started = time.thread_time()
         try:
             function = self.functions.orchestrator(name)
         except UnknownFunctionError as error:
@@ -445,19 +507,40 @@ class DurableEngine:
                 live, "Failed", json.dumps(str(error)), (str(error), ""), consumed=[i.id for i in items]
             )
             return
-        outcome = execution.run_episode(
-            function,
-            events,
-            self.clock.now(),
-            execution_id=live.row.execution_id,
-            max_short_timer=self.max_short_timer,
-            long_timer_interval=self.long_timer_interval,
-            functions=self.functions,
-        )
-        cpu = time.thread_time() - cpu_started
+        invoker = self._invoker
+        worker_seconds = 0.0
+
+        async def call(context_json: str) -> str:
+            nonlocal worker_seconds
+            called = time.perf_counter()
+            try:
+                return await invoker.run_orchestrator(function, context_json)
+            finally:
+                worker_seconds += time.perf_counter() - called
+
+        snapshot = (list(execution.history), execution.state_json())
+        try:
+            outcome = await execution.run_episode(
+                call,
+                events,
+                self.clock.now(),
+                execution_id=live.row.execution_id,
+                max_short_timer=self.max_short_timer,
+                long_timer_interval=self.long_timer_interval,
+                functions=self.functions,
+            )
+        except EpisodeAbortedError as error:
+            # The extension aborts the work item and runs the episode again: nothing is recorded.
+            execution.history = snapshot[0]
+            execution.load_state(snapshot[1])
+            live.inbox = items + live.inbox
+            self.log.warning("episode of %s aborted and queued again: %s", live.row.instance_id, error)
+            return
+        if self._live.get(live.row.instance_id) is not live:
+            return  # finished meanwhile (terminated): the episode's outcome is dropped
         self.stats.episodes += 1
-        self.stats.orchestrator_cpu_seconds[live.row.instance_id] = (
-            self.stats.orchestrator_cpu_seconds.get(live.row.instance_id, 0.0) + cpu
+        self.stats.orchestrator_seconds[live.row.instance_id] = (
+            self.stats.orchestrator_seconds.get(live.row.instance_id, 0.0) + worker_seconds
         )
         length = len(execution.history)
         if length > self.stats.max_history_length.get(live.row.instance_id, 0):
@@ -625,20 +708,15 @@ class DurableEngine:
     async def _invoke_activity(self, work: ActivityWork) -> h.Event:
         if work.fail_with is not None:
             return h.task_failed(self.clock.now(), work.seq, *work.fail_with)
+        assert self._invoker is not None
         try:
             activity = self.functions.activity(work.name)
-            argument = activity.decode_input(work.input_json)
-            if activity.is_async:
-                value = await activity.function(**{activity.input_name: argument})
-            else:
-                assert self._loop is not None
-                value = await self._loop.run_in_executor(
-                    self._executor, functools.partial(activity.function, **{activity.input_name: argument})
-                )
-            return h.task_completed(self.clock.now(), work.seq, activity.encode_output(value))
-        except Exception as error:
-            reason, details = activity_failure(work.name, error)
-            return h.task_failed(self.clock.now(), work.seq, reason, details)
+        except UnknownFunctionError as error:
+            return h.task_failed(self.clock.now(), work.seq, str(error), "")
+        result = await self._invoker.run_activity(activity, work.input_json)
+        if result.failure is not None:
+            return h.task_failed(self.clock.now(), work.seq, *result.failure)
+        return h.task_completed(self.clock.now(), work.seq, result.result_json)
 
     # -- restart ---------------------------------------------------------------------------------------
     def _resume(self, row: InstanceRow) -> None:
@@ -686,28 +764,3 @@ class DurableEngine:
         if ending is not None and ending.get("Details") is not None:
             return str(ending.get("Result") or ""), str(ending["Details"])
         return f"Orchestration '{row.instance_id}' ended as {row.status}", ""
-
-
-def activity_failure(name: str, error: BaseException) -> tuple[str, str]:
-    """Reason and Details of the TaskFailed event the extension records for a failed Python activity.
-
-    The worker reports `"<type>: <message>"` and the stack; the host wraps them in an RpcException
-    whose message is "Result: Failure\nException: ...\nStack: ..."; TaskActivityShim makes that the
-    reason ("Activity function '<name>' failed: <message>") and serializes the exception as Details.
-    The Python SDK hands the orchestrator `Exception(f"{Reason} \n {Details}")`.
-    """
-    remote = f"{type(error).__name__}: {error}"
-    stack = "".join(traceback.format_exception(error))
-    message = f"Result: Failure\nException: {remote}\nStack: {stack}"
-    rpc_exception = "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException"
-    details = json.dumps(
-        {
-            "$type": f"{rpc_exception}, Microsoft.Azure.WebJobs.Script",
-            "ClassName": rpc_exception,
-            "Message": message,
-            "RemoteStackTrace": stack,
-            "RemoteMessage": remote,
-            "RemoteTypeName": type(error).__name__,
-        }
-    )
-    return f"Activity function '{name}' failed: {message}", details

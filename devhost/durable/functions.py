@@ -1,21 +1,16 @@
-"""The orchestrator and activity functions of the loaded app, callable the way the worker calls them.
+"""The app's orchestrator and activity functions, and how the engine runs them.
 
-The host indexes the app once (``app.get_functions()`` is not idempotent) and hands the list here.
-Names follow the extension: the binding's ``orchestration``/``activity`` property when set,
-otherwise the function name.
+The engine never calls app code itself: it asks an invoker, which hands the invocation to the
+language worker as the Durable extension does (the orchestration context as the trigger's string,
+the activity input as its JSON text) and reads the result back. Names follow the extension: the
+binding's ``orchestration``/``activity`` property when set, otherwise the function name.
 """
 
 from __future__ import annotations
 
-import inspect
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-
-import azure.functions as func
-from azure.functions import meta
-from azure.functions.durable_functions import ActivityTriggerConverter
+from typing import Any, Protocol
 
 from devhost.durable.errors import UnknownFunctionError
 
@@ -24,69 +19,77 @@ ACTIVITY_TRIGGER = "activityTrigger"
 
 
 @dataclass(frozen=True)
-class OrchestratorFunction:
-    name: str
-    handler: Callable[[str], str]
+class DurableFunction:
+    """An orchestrator or activity: the name it is called by, its trigger parameter, its handle."""
 
-    def run(self, context_json: str) -> str:
-        """Call the SDK's replay handler exactly as the worker does: one JSON string in, one out."""
-        return self.handler(context_json)
+    name: str
+    kind: str
+    parameter: str
+    handle: Any  # what the invoker needs to reach it (the worker's function metadata)
 
 
 @dataclass(frozen=True)
-class ActivityFunction:
-    name: str
-    function: Callable[..., Any]
-    input_name: str
-    is_async: bool
+class ActivityResult:
+    """An activity's answer: its JSON result, or the failure as the extension records it."""
 
-    def decode_input(self, input_json: str | None) -> Any:
-        """Decode like the worker's ActivityTriggerConverter (it receives the extension's JSON text)."""
-        return ActivityTriggerConverter.decode(
-            meta.Datum(type="json", value=input_json if input_json is not None else "null"),
-            trigger_metadata=None,
-        )
-
-    @staticmethod
-    def encode_output(value: Any) -> str:
-        datum = ActivityTriggerConverter.encode(value, expected_type=None)
-        return str(datum.value)
+    result_json: str | None = None
+    failure: tuple[str, str] | None = None  # (Reason, Details) of TaskFailed
 
 
-def _binding(function: func.Function) -> dict[str, Any]:
-    for raw in function.get_raw_bindings():
-        binding = json.loads(raw)
-        if binding.get("type") in (ORCHESTRATION_TRIGGER, ACTIVITY_TRIGGER):
-            return dict(binding)
-    return {}
+class OrchestratorFunctionError(Exception):
+    """The orchestrator invocation failed; `str()` is the worker's message, `stack_trace` its stack."""
+
+    def __init__(self, message: str, stack_trace: str = "") -> None:
+        super().__init__(message)
+        self.stack_trace = stack_trace
+
+
+class EpisodeAbortedError(Exception):
+    """The episode did not complete for a host-side reason (a timeout); the engine runs it again."""
+
+
+class DurableInvoker(Protocol):
+    async def run_orchestrator(self, function: DurableFunction, context_json: str) -> str:
+        """The orchestrator state JSON the SDK's handler returned; OrchestratorFunctionError otherwise."""
+        ...
+
+    async def run_activity(self, function: DurableFunction, input_json: str | None) -> ActivityResult: ...
 
 
 class FunctionRegistry:
     """Lookup of the app's durable functions by the name orchestrations use to call them."""
 
     def __init__(self) -> None:
-        self.orchestrators: dict[str, OrchestratorFunction] = {}
-        self.activities: dict[str, ActivityFunction] = {}
+        self.orchestrators: dict[str, DurableFunction] = {}
+        self.activities: dict[str, DurableFunction] = {}
 
-    def register(self, functions: Sequence[func.Function]) -> None:
+    def register(self, functions: Iterable[DurableFunction]) -> None:
         for function in functions:
-            binding = _binding(function)
-            kind = binding.get("type")
-            user_function = function.get_user_function()
-            if kind == ORCHESTRATION_TRIGGER:
-                name = str(binding.get("orchestration") or function.get_function_name())
-                self.orchestrators[name] = OrchestratorFunction(name, user_function)
-            elif kind == ACTIVITY_TRIGGER:
-                name = str(binding.get("activity") or function.get_function_name())
-                self.activities[name] = ActivityFunction(
-                    name, user_function, str(binding["name"]), inspect.iscoroutinefunction(user_function)
-                )
+            table = self.orchestrators if function.kind == ORCHESTRATION_TRIGGER else self.activities
+            table[function.name] = function
 
-    def orchestrator(self, name: str) -> OrchestratorFunction:
+    def orchestrator(self, name: str) -> DurableFunction:
         return _lookup(self.orchestrators, name, "orchestrator")
 
-    def activity(self, name: str) -> ActivityFunction:
+    def activity(self, name: str) -> DurableFunction:
         return _lookup(self.activities, name, "activity")
+
+
+def durable_functions(functions: Iterable[Any]) -> list[DurableFunction]:
+    """The durable functions among the worker's (its FunctionMetadata, or indexed functions holding it)."""
+    found: list[DurableFunction] = []
+    for function in functions:
+        for binding in function.bindings:
+            kind = binding.get("type")
+            if kind == ORCHESTRATION_TRIGGER:
+                name = str(binding.get("orchestration") or function.name)
+            elif kind == ACTIVITY_TRIGGER:
+                name = str(binding.get("activity") or function.name)
+            else:
+                continue
+            handle = getattr(function, "metadata", function)
+            found.append(DurableFunction(name, str(kind), str(binding["name"]), handle))
+    return found
 
 
 def _lookup[T](table: dict[str, T], name: str, kind: str) -> T:

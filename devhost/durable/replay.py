@@ -8,7 +8,7 @@ This module decides; the engine persists and dispatches. Nothing here touches I/
 from __future__ import annotations
 
 import json
-import traceback
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from devhost.durable import history as h
 from devhost.durable import nondeterminism
 from devhost.durable.actions import NUMBERED, RETRYING, Action, ActionType, RetryPolicy, describe, flatten
 from devhost.durable.errors import UnknownFunctionError
-from devhost.durable.functions import FunctionRegistry, OrchestratorFunction
+from devhost.durable.functions import FunctionRegistry, OrchestratorFunctionError
 
 OUT_OF_PROC_MARKER = "\n\n$OutOfProcData$:"
 CUSTOM_STATUS_LIMIT = 16 * 1024
@@ -217,9 +217,9 @@ class Execution:
             }
         )
 
-    def run_episode(
+    async def run_episode(
         self,
-        function: OrchestratorFunction,
+        call: Callable[[str], Awaitable[str]],
         events: list[h.Event],
         now: datetime,
         *,
@@ -252,7 +252,7 @@ class Execution:
         try:
             for event in ordered:
                 self._absorb(event, now, scheduling, outcome)
-            result = self._call(function, max_short_timer, long_timer_interval, outcome)
+            result = await self._call(call, max_short_timer, long_timer_interval, outcome)
             if result is not None:
                 self._apply_actions(result, now, scheduling, outcome, ordered)
         except OrchestrationFailedError as failure:
@@ -372,16 +372,17 @@ class Execution:
                 outcome,
             )
 
-    def _call(
+    async def _call(
         self,
-        function: OrchestratorFunction,
+        call: Callable[[str], Awaitable[str]],
         max_short_timer: timedelta,
         long_timer_interval: timedelta,
         outcome: EpisodeOutcome,
     ) -> dict[str, Any] | None:
+        """Run the orchestrator function (through the worker) on the history so far."""
         try:
-            state_text = function.run(self.context_json(max_short_timer, long_timer_interval))
-        except Exception as error:  # the SDK reports orchestrator failures by raising
+            state_text = await call(self.context_json(max_short_timer, long_timer_interval))
+        except OrchestratorFunctionError as error:  # the SDK reports orchestrator failures by raising
             message, _, state_text = str(error).partition(OUT_OF_PROC_MARKER)
             if state_text:
                 state = json.loads(state_text)
@@ -579,9 +580,7 @@ class Execution:
         return [h.execution_completed(now, outcome.status, outcome.output_json)]
 
 
-def _failure_details(message: str, error: BaseException) -> str:
+def _failure_details(message: str, error: OrchestratorFunctionError) -> str:
     """The Details the extension records with a failed orchestration ("Message: <error>, StackTrace:
-    <stack>"); the stack here is the Python one, the closest local equivalent of the host's."""
-    cause = error.__cause__ or error
-    stack = "".join(traceback.format_exception(cause)).rstrip()
-    return f"Message: {message}, StackTrace: {stack}"
+    <stack>"); the stack is the worker's Python one, the closest local equivalent of the host's."""
+    return f"Message: {message}, StackTrace: {error.stack_trace.rstrip()}"

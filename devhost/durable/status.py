@@ -62,10 +62,11 @@ class EngineStats:
     """Counters the benchmarks read; updated in place as the engine works."""
 
     episodes: int = 0
-    orchestrator_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    # Wall time of each instance's orchestrator invocations, round trip to the worker included.
+    orchestrator_seconds: dict[str, float] = field(default_factory=dict)
     activity_invocations: list[ActivityInvocation] = field(default_factory=list)
     max_history_length: dict[str, int] = field(default_factory=dict)
 
     @property
-    def total_orchestrator_cpu_seconds(self) -> float:
-        return sum(self.orchestrator_cpu_seconds.values())
+    def total_orchestrator_seconds(self) -> float:
+        return sum(self.orchestrator_seconds.values())
