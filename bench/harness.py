@@ -1,10 +1,11 @@
-"""Shared wiring: the product's whole pipeline in-process, on one virtual clock shared with armsim.
+"""Shared wiring: the product's whole pipeline on one virtual clock shared with armsim.
 
-function_app's functions run in devhost's DurableEngine (the real durable replay), Azure is
-played by armsim, and both read the same VirtualClock, so every durable timer the pipeline sets
-is a jump of that clock: six hours of replication pass in well under a second of wall time.
-The settings the product reads (IMAGEFACTORY_*) are pointed at the armsim of the run and put
-back afterwards.
+function_app is loaded by the real Python worker (azure-functions-runtime, in its own process over
+the host-worker protocol) and its orchestrations run in devhost's DurableEngine (the real durable
+replay); Azure is played by armsim, and engine and armsim read the same VirtualClock, so every
+durable timer the pipeline sets is a jump of that clock: six hours of replication pass in well
+under a second of wall time. The settings the product reads (IMAGEFACTORY_*) are pointed at the
+armsim of the run (the worker is started with them) and put back afterwards.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from armsim.clock import VirtualClock
 from armsim.testing import ArmsimHandle, running_armsim
 from bench.errors import PipelineRunError
 from devhost.durable import DurableEngine, EngineStats
+from devhost.durable.functions import durable_functions
+from devhost.worker.durable_invoker import WorkerDurableInvoker
+from devhost.worker.language_worker import LanguageWorker
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
 from imagefactory.settings import reload_settings
@@ -30,17 +35,30 @@ SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 RESOURCE_GROUP = "rg-imagefactory"
 PIPELINE_WALL_TIMEOUT = 120.0
 
-_functions: list[Any] | None = None
+REPO = Path(__file__).resolve().parents[1]
+_worker: LanguageWorker | None = None
 
 
-def app_functions() -> list[Any]:
-    """function_app indexed once per process, as the Functions host does (get_functions is not idempotent)."""
-    global _functions
-    if _functions is None:
-        import function_app
+@contextmanager
+def app_worker() -> Iterator[LanguageWorker]:
+    """function_app loaded by the real Python worker, with the environment as it is now (the app's
+    settings reach the worker process as its environment, as the host passes them)."""
+    global _worker
+    worker = LanguageWorker(REPO, environment=dict(os.environ))
+    worker.start()
+    previous, _worker = _worker, worker
+    try:
+        yield worker
+    finally:
+        _worker = previous
+        worker.stop()
 
-        _functions = list(function_app.app.get_functions())
-    return _functions
+
+def register_app(engine: DurableEngine) -> None:
+    """Give the engine function_app's orchestrators and activities, run by the current app worker."""
+    if _worker is None:
+        raise RuntimeError("no app worker: run inside armsim_for_pipeline() or app_worker()")
+    engine.register_functions(durable_functions(_worker.functions), WorkerDurableInvoker(_worker))
 
 
 @contextmanager
@@ -77,6 +95,7 @@ def armsim_for_pipeline(*, throttling: bool = False, **settings: str) -> Iterato
                 **settings,
             }
         ),
+        app_worker(),
     ):
         yield sim
 
@@ -112,7 +131,7 @@ def run_pipeline(
 
 async def _run(sim: ArmsimHandle, request: BuildRequest, timeout: float) -> PipelineRun:
     engine = DurableEngine(store_path=None, clock=sim.clock, auto_advance=True)
-    engine.register_functions(app_functions())
+    register_app(engine)
     await engine.start()
     wall_start = time.perf_counter()
     started_at = sim.clock.now()

@@ -32,7 +32,7 @@ def measure(scenario: Scenario, repeats: int) -> dict[str, Any]:
         lengths = run.stats.max_history_length
         largest_instance = max(lengths, key=lambda name: lengths[name])
         histories.append(lengths[largest_instance])
-        cpu.append(run.stats.total_orchestrator_cpu_seconds)
+        cpu.append(run.stats.total_orchestrator_seconds)
         episodes.append(run.stats.episodes)
     return {
         "scenario": scenario.name,

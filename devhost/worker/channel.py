@@ -155,7 +155,8 @@ class _Servicer(protos.FunctionRpcServicer):  # type: ignore[misc]
                 for message in request_iterator:
                     stream.deliver(message)
             except grpc.RpcError as error:
-                reason = f"worker {stream.worker_id}: the stream broke ({error.code().name})"
+                code = error.code().name if callable(getattr(error, "code", None)) else "closed"
+                reason = f"worker {stream.worker_id}: the stream broke ({code})"
             except Exception as error:  # a bug in delivery must still release the waiting callers
                 LOGGER.exception("worker %s: reading the stream failed", stream.worker_id)
                 reason = f"worker {stream.worker_id}: reading the stream failed: {error}"

@@ -81,9 +81,9 @@ class Connection:
         self._outgoing.put(message)
 
     def close(self) -> None:
+        """End our side of the stream; the reader thread ends with the host's side (it is a daemon,
+        so a host that keeps its side open does not hold the process)."""
         self._outgoing.put(StreamClosed())
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout=5)
 
     def open(
         self, on_message: Callable[[Any], None], on_closed: Callable[[BaseException | None], None]

@@ -318,7 +318,10 @@ class LanguageWorker:
             raise WorkerStartError(f"{step}: {error}") from error
         response = getattr(reply, reply_field)
         if response.result.status != SUCCESS:
-            raise WorkerRefusedError(f"{step} failed: {response.result.exception.message}")
+            raise WorkerRefusedError(
+                f"{self.app_dir}: the Python worker refused the app at {step}: "
+                f"{response.result.exception.message}"
+            )
         return response
 
     def _watch(self, slot: _Slot, process: WorkerProcess) -> None:

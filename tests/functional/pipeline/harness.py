@@ -1,4 +1,5 @@
-"""Run whole builds: function_app's functions in devhost's DurableEngine, Azure played by armsim.
+"""Run whole builds: function_app loaded by the real worker, its orchestrations in devhost's
+DurableEngine, Azure played by armsim.
 
 Both share ONE virtual clock, so hours of replication pass in milliseconds and every durable timer
 the pipeline sets is a jump of that clock.
@@ -17,7 +18,7 @@ import pytest
 
 from armsim.clock import VirtualClock
 from armsim.testing import ArmsimHandle, running_armsim
-from bench.harness import app_functions as app_functions
+from bench.harness import app_worker, register_app
 from devhost.durable.engine import DurableEngine
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
@@ -40,7 +41,8 @@ def armsim_for_pipeline(monkeypatch: pytest.MonkeyPatch, **settings: str) -> Ite
             monkeypatch.setenv(name, value)
         reload_settings()
         try:
-            yield sim
+            with app_worker():
+                yield sim
         finally:
             reload_settings()
 
@@ -78,7 +80,7 @@ def run_build(
 
 async def _run(sim: ArmsimHandle, request: BuildRequest, store_path: Path | None, timeout: float) -> BuildRun:
     engine = DurableEngine(store_path=store_path, clock=sim.clock, auto_advance=True)
-    engine.register_functions(app_functions())
+    register_app(engine)
     await engine.start()
     try:
         instance_id = instance_id_for(request)

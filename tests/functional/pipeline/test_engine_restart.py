@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from armsim.testing import ArmsimHandle, VirtualTimeTransport
+from bench.harness import register_app
 from devhost.durable.engine import DurableEngine
 from imagefactory.azure_client import compute_client
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
-from tests.functional.pipeline.harness import RG, SUB, app_functions, armsim_for_pipeline, gallery_request
+from tests.functional.pipeline.harness import RG, SUB, armsim_for_pipeline, gallery_request
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -43,7 +44,7 @@ async def _run_until_mid_replication(sim: ArmsimHandle, store: Path, request: Bu
     moment the monitor has polled while replication is still running. Returns what was seen then."""
     instance_id = instance_id_for(request)
     engine = DurableEngine(store_path=store, clock=sim.clock, auto_advance=False)
-    engine.register_functions(app_functions())
+    register_app(engine)
     await engine.start()
     try:
         await engine.start_new("build_image", instance_id, request.model_dump(mode="json"))
@@ -70,7 +71,7 @@ async def _run_until_mid_replication(sim: ArmsimHandle, store: Path, request: Bu
 
 async def _finish(sim: ArmsimHandle, store: Path, instance_id: str) -> Any:
     engine = DurableEngine(store_path=store, clock=sim.clock, auto_advance=True)
-    engine.register_functions(app_functions())
+    register_app(engine)
     await engine.start()
     try:
         return await engine.wait_for_completion(instance_id, 30)

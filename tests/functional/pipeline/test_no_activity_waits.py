@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from bench.harness import register_app
 from devhost.durable.engine import DurableEngine
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
-from tests.functional.pipeline.harness import app_functions, armsim_for_pipeline, gallery_request
+from tests.functional.pipeline.harness import armsim_for_pipeline, gallery_request
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -41,7 +42,7 @@ def test_hours_of_replication_without_an_activity_waiting(monkeypatch: pytest.Mo
                 await asyncio.sleep(0.001)
 
         async def run() -> Any:
-            engine.register_functions(app_functions())
+            register_app(engine)
             await engine.start()
             sampler = asyncio.create_task(sample_inflight())
             try:

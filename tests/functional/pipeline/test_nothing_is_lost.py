@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from armsim.testing import ArmsimHandle
+from bench.harness import register_app
 from devhost.durable.engine import DurableEngine
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
-from tests.functional.pipeline.harness import app_functions, armsim_for_pipeline, gallery_request, run_build
+from tests.functional.pipeline.harness import armsim_for_pipeline, gallery_request, run_build
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -86,7 +87,7 @@ def test_delete_asked_opted_in_and_verified_deletes_after_replication(
 def _history_of(sim: ArmsimHandle, request: BuildRequest) -> list[dict[str, Any]]:
     async def run() -> list[dict[str, Any]]:
         engine = DurableEngine(store_path=None, clock=sim.clock, auto_advance=True)
-        engine.register_functions(app_functions())
+        register_app(engine)
         await engine.start()
         try:
             instance_id = instance_id_for(request)

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from armsim.testing import ArmsimHandle
+from bench.harness import register_app
 from devhost.durable.engine import DurableEngine
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
-from tests.functional.pipeline.harness import app_functions, armsim_for_pipeline, gallery_request
+from tests.functional.pipeline.harness import armsim_for_pipeline, gallery_request
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -25,7 +26,7 @@ SKIPPED_NOTE = (
 async def _run_twice(sim: ArmsimHandle, store: Path, first: BuildRequest, second: BuildRequest) -> list[Any]:
     """Both runs on one task hub, under the one deterministic instance id; faults cleared in between."""
     engine = DurableEngine(store_path=store, clock=sim.clock, auto_advance=True)
-    engine.register_functions(app_functions())
+    register_app(engine)
     await engine.start()
     try:
         instance_id = instance_id_for(first)

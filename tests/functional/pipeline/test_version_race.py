@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from armsim.testing import ArmsimHandle
+from bench.harness import register_app
 from devhost.durable.engine import DurableEngine
 from imagefactory.identity import instance_id_for
 from imagefactory.request import BuildRequest
-from tests.functional.pipeline.harness import app_functions, armsim_for_pipeline, gallery_request
+from tests.functional.pipeline.harness import armsim_for_pipeline, gallery_request
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -26,7 +27,7 @@ SWEEP_SIZE = 4
 async def _run_all(sim: ArmsimHandle, store: Path, requests: list[BuildRequest]) -> list[Any]:
     """Every build started on one engine before any of them runs: the sweep's burst."""
     engine = DurableEngine(store_path=store, clock=sim.clock, auto_advance=True)
-    engine.register_functions(app_functions())
+    register_app(engine)
     await engine.start()
     try:
         ids = [instance_id_for(request) for request in requests]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import azure.durable_functions as df
@@ -36,7 +39,7 @@ async def shout(text: str) -> str:
 
 
 @app.activity_trigger(input_name="request")
-def flaky(request: dict[str, Any]) -> int:
+def flaky(request: dict) -> int:  # type: ignore[type-arg]  # the worker refuses dict[str, Any]
     key = request["key"]
     ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
     if ATTEMPTS[key] <= request["failures"]:
@@ -133,14 +136,34 @@ def approval_or_timeout(context: df.DurableOrchestrationContext) -> Any:
 
 @app.orchestration_trigger(context_name="context")
 def drifting(context: df.DurableOrchestrationContext) -> Any:
-    # Reads a module flag outside the history: exactly what orchestrators must not do.
-    step = "shout" if DRIFT["enabled"] else "greet"
+    # Reads a file outside the history (its path is the input): what orchestrators must not do.
+    step = "shout" if os.path.exists(context.get_input()) else "greet"
     first = yield context.call_activity(step, "a")
     yield context.create_timer(context.current_utc_datetime + timedelta(hours=1))
     return first
 
 
-DRIFT = {"enabled": False}
+@app.orchestration_trigger(context_name="context")
+def gated_fan_out(context: df.DurableOrchestrationContext) -> Any:
+    request = context.get_input()
+    results = yield context.task_all(
+        [context.call_activity("gated_square", {**request, "value": i}) for i in range(request["count"])]
+    )
+    return sum(results)
+
+
+@app.activity_trigger(input_name="request")
+def gated_square(request: dict) -> int:  # type: ignore[type-arg]
+    """Records each call in a file; the first call waits (up to 5 s) for the gate file to appear."""
+    calls = Path(request["calls"])
+    first = not calls.exists()
+    with calls.open("a", encoding="utf-8") as log:
+        log.write(f"{request['value']}\n")
+    if first:
+        deadline = time.monotonic() + 5
+        while not Path(request["gate"]).exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return int(request["value"]) ** 2
 
 
 @app.orchestration_trigger(context_name="context")

@@ -55,5 +55,5 @@ def broken(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @app.route(route="empty", methods=["POST"])
-def empty(req: func.HttpRequest) -> None:
+def empty(req: func.HttpRequest):
     return None

@@ -2,14 +2,21 @@
 output message and starts an orchestration through the durable client."""
 
 import json
+import os
 
 import azure.durable_functions as df
 import azure.functions as func
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
-# Dequeue count of every delivery the starter received, so tests can tell whether it was invoked.
-DELIVERIES: list[int] = []
+
+def record(entry: dict) -> None:  # type: ignore[type-arg]
+    """Append one observation to the file the test named (SAMPLE_RECORD_FILE): the function runs in
+    the worker process, so the test reads what it saw from there."""
+    path = os.environ.get("SAMPLE_RECORD_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as sink:
+            sink.write(json.dumps(entry, default=str) + "\n")
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%ORDERS_QUEUE%", connection="AzureWebJobsStorage")
@@ -18,7 +25,7 @@ DELIVERIES: list[int] = []
 async def order_received(
     msg: func.QueueMessage, receipt: func.Out[str], client: df.DurableOrchestrationClient
 ) -> None:
-    DELIVERIES.append(msg.dequeue_count)
+    record({"dequeue_count": msg.dequeue_count})
     order = msg.get_json()
     instance_id = await client.start_new("fulfil_order", f"order-{order['id']}", order)
     receipt.set(json.dumps({"order": order["id"], "instance": instance_id, "count": msg.dequeue_count}))

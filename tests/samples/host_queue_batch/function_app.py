@@ -3,9 +3,11 @@ newBatchThreshold) and when a failed message comes back (visibilityTimeout).
 
 `held` blocks each invocation for a short while so overlapping deliveries are visible; it records the
 peak number running at once. `flaky` fails every message whose body starts with "fail" and records
-when each delivery arrived, so the gap between attempts can be measured.
+when each delivery arrived, so the gap between attempts can be measured. The functions run in the
+worker process: each delivery is recorded to the file named by SAMPLE_RECORD_FILE.
 """
 
+import json
 import os
 import threading
 import time
@@ -19,8 +21,11 @@ RUNNING = 0
 PEAK = 0
 RELEASED = False
 HELD_BODIES: list[str] = []
-# (body, dequeue_count, message id, time.monotonic() when the delivery reached the function)
-FLAKY_DELIVERIES: list[tuple[str, int, str | None, float]] = []
+
+
+def record(entry: dict) -> None:  # type: ignore[type-arg]
+    with open(os.environ["SAMPLE_RECORD_FILE"], "a", encoding="utf-8") as sink:
+        sink.write(json.dumps(entry) + "\n")
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%HELD_QUEUE%", connection="AzureWebJobsStorage")
@@ -47,12 +52,14 @@ def held(msg: func.QueueMessage) -> None:
         while not RELEASED and (left := deadline - time.monotonic()) > 0:
             _lock.wait(left)
         RUNNING -= 1
+        record({"function": "held", "body": msg.get_body().decode(), "peak": PEAK})
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%FLAKY_QUEUE%", connection="AzureWebJobsStorage")
 def flaky(msg: func.QueueMessage) -> None:
     body = msg.get_body().decode()
     with _lock:
-        FLAKY_DELIVERIES.append((body, msg.dequeue_count or 0, msg.id, time.monotonic()))
+        record({"function": "flaky", "body": body, "dequeue_count": msg.dequeue_count or 0, "id": msg.id,
+                "at": time.monotonic()})
     if body.startswith("fail"):
         raise RuntimeError(f"refusing {body}")

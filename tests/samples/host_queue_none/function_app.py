@@ -1,13 +1,21 @@
 """Sample app for devhost's queue tests with messageEncoding "none": an echo function with a queue
 output as its return value, and a function that always fails (its messages end up in the poison queue)."""
 
+import json
+import os
+
 import azure.functions as func
 
 app = func.FunctionApp()
 
-# dequeue_count of every delivery to `always_fails`, and its id and insertion time, for the tests.
-FAILED_DELIVERIES: list[int] = []
-DELIVERED_IDS: list[tuple[str | None, object]] = []
+
+def record(entry: dict) -> None:  # type: ignore[type-arg]
+    """Append one observation to the file the test named (SAMPLE_RECORD_FILE): the function runs in
+    the worker process, so the test reads what it saw from there."""
+    path = os.environ.get("SAMPLE_RECORD_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as sink:
+            sink.write(json.dumps(entry, default=str) + "\n")
 
 
 @app.queue_trigger(arg_name="body", queue_name="%ECHO_QUEUE%", connection="AzureWebJobsStorage")
@@ -18,6 +26,6 @@ def echo(body: str) -> str:
 
 @app.queue_trigger(arg_name="msg", queue_name="%FAILING_QUEUE%", connection="AzureWebJobsStorage")
 def always_fails(msg: func.QueueMessage) -> None:
-    FAILED_DELIVERIES.append(msg.dequeue_count)
-    DELIVERED_IDS.append((msg.id, msg.insertion_time))
+    record({"dequeue_count": msg.dequeue_count, "id": msg.id,
+            "insertion_time": msg.insertion_time.isoformat() if msg.insertion_time else None})
     raise ValueError(f"cannot process {msg.get_body().decode()}")

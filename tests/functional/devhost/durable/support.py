@@ -1,15 +1,12 @@
-"""Shared helpers: load a sample app the way the host indexes it, run an engine on a virtual clock."""
+"""Shared helpers: a sample app loaded by the real language worker, an engine on a virtual clock."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import itertools
-import sys
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from aiohttp import web
@@ -17,21 +14,28 @@ from azure.durable_functions.models.utils import http_utils
 
 from devhost.clock import VirtualClock
 from devhost.durable import DurableEngine
+from devhost.durable.functions import durable_functions
+from devhost.worker.durable_invoker import WorkerDurableInvoker
+from devhost.worker.language_worker import LanguageWorker
 
 SAMPLES = Path(__file__).resolve().parents[3] / "samples"
-_counter = itertools.count()
+_workers: dict[str, LanguageWorker] = {}
 
 
-def load_sample(name: str) -> ModuleType:
-    """Import tests/samples/<name>/function_app.py under a fresh module name (its globals are per test)."""
-    path = SAMPLES / name / "function_app.py"
-    module_name = f"devhost_sample_{name}_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+def load_sample(name: str) -> LanguageWorker:
+    """The worker process serving tests/samples/<name> (started once per session, as a host does)."""
+    worker = _workers.get(name)
+    if worker is None:
+        worker = LanguageWorker(SAMPLES / name, environment=dict(os.environ))
+        worker.start()
+        _workers[name] = worker
+    return worker
+
+
+def stop_workers() -> None:
+    while _workers:
+        _, worker = _workers.popitem()
+        worker.stop()
 
 
 def run[T](coroutine: Coroutine[Any, Any, T]) -> T:
@@ -43,11 +47,15 @@ def run[T](coroutine: Coroutine[Any, Any, T]) -> T:
         http_utils._session_lock = asyncio.Lock()
 
 
+def register(engine: DurableEngine, worker: LanguageWorker) -> None:
+    engine.register_functions(durable_functions(worker.functions), WorkerDurableInvoker(worker))
+
+
 @asynccontextmanager
-async def running_engine(app_module: ModuleType, *, store_path: Path | None = None,
+async def running_engine(worker: LanguageWorker, *, store_path: Path | None = None,
                          clock: VirtualClock | None = None, **options: Any) -> AsyncIterator[DurableEngine]:
     engine = DurableEngine(store_path=store_path, clock=clock or VirtualClock(), **options)
-    engine.register_functions(app_module.app.get_functions())
+    register(engine, worker)
     await engine.start()
     try:
         yield engine

@@ -1,8 +1,9 @@
-"""Orchestrations of the sample app through the real SDK replay handler on a virtual clock."""
+"""Orchestrations of the sample app, run by the real worker and SDK replay handler on a virtual clock."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from devhost.clock import VirtualClock
 from devhost.durable.history import EventType
@@ -93,7 +94,9 @@ def test_retry_exhausted_surfaces_the_activity_error() -> None:
         async with running_engine(sample) as engine:
             instance_id = await engine.start_new("retrying", None, {"key": "k2", "failures": 9, "max": 3})
             status = await engine.wait_for_completion(instance_id)
-            assert sample.ATTEMPTS["k2"] == 3
+            attempts = [e for e in engine.history(instance_id)
+                        if e["EventType"] == EventType.TASK_SCHEDULED and e["Name"] == "flaky"]
+            assert len(attempts) == 3
             failed = status.output["failed"]
             # TaskActivityShim's reason around the host's RpcException message, as the SDK raises it.
             assert failed.startswith(
@@ -172,15 +175,16 @@ def test_continue_as_new_keeps_history_bounded() -> None:
     run(scenario())
 
 
-def test_changed_orchestrator_code_fails_as_non_deterministic() -> None:
+def test_changed_orchestrator_code_fails_as_non_deterministic(tmp_path: Path) -> None:
     sample = load_sample("durable_basics")
     clock = VirtualClock()
+    marker = tmp_path / "drift"
 
     async def scenario() -> None:
         async with running_engine(sample, clock=clock, auto_advance=False) as engine:
-            instance_id = await engine.start_new("drifting", None, None)
+            instance_id = await engine.start_new("drifting", None, str(marker))
             await engine.run_until_idle()
-            sample.DRIFT["enabled"] = True
+            marker.write_text("drift", encoding="utf-8")
             clock.advance(2 * 3600)
             status = await engine.wait_for_completion(instance_id)
             assert status.runtime_status == "Failed"
@@ -243,7 +247,7 @@ def test_calling_an_unknown_activity_fails_the_orchestration_uncatchably() -> No
             assert status.output == (
                 "Orchestrator function 'misnamed_call' failed: The function 'no_such_activity' doesn't "
                 "exist, is disabled, or is not an activity function. Additional info: The following are "
-                "the known activity functions: 'flaky', 'greet', 'shout', 'square'."
+                "the known activity functions: 'flaky', 'gated_square', 'greet', 'shout', 'square'."
             )
             assert engine.stats.activity_invocations == []
 

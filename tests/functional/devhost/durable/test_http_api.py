@@ -6,7 +6,7 @@ import re
 
 import aiohttp
 
-from .support import load_sample, run, running_engine, serving
+from .support import eventually, load_sample, run, running_engine, serving
 
 HUB = "taskHub=TestHubName&connection=Storage"
 STATUS_KEYS = {"name", "instanceId", "runtimeStatus", "input", "customStatus", "output", "createdTime",
@@ -70,6 +70,12 @@ def test_start_raise_list_and_purge_answers() -> None:
                 body = await response.json()
                 assert body["id"] == "order-9"
                 assert response.headers["Location"] == body["statusQueryGetUri"]
+
+            async def running() -> bool:
+                status = await engine.get_status("order-9")
+                return status is not None and status.runtime_status == "Running"
+
+            await eventually(running)  # its first episode ran in the worker: no longer Pending
             async with http.post(f"{hooks}/orchestrators/approval/order-9?{HUB}") as response:
                 # HttpApiHandler has no 409: the storage provider's exception lands in its catch-all.
                 assert response.status == 500

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from pathlib import Path
 
 from devhost.clock import VirtualClock
 from devhost.durable import DurableEngine
 from devhost.durable.history import EventType
 
-from .support import load_sample, run, running_engine
+from .support import load_sample, register, run, running_engine
 
 
 def test_restart_while_a_timer_is_pending_completes_the_orchestration(tmp_path: Path) -> None:
@@ -40,34 +39,29 @@ def test_restart_while_a_timer_is_pending_completes_the_orchestration(tmp_path: 
 def test_restart_while_an_activity_is_in_flight_reruns_it(tmp_path: Path) -> None:
     sample = load_sample("durable_basics")
     store = tmp_path / "hub.sqlite"
-    gate = threading.Event()
-    calls: list[int] = []
-
-    def blocking_square(value: int) -> int:
-        calls.append(value)
-        if len(calls) == 1:
-            gate.wait(5)  # the first run is abandoned by stop(); it must not be trusted
-        return value * value
+    calls, gate = tmp_path / "calls.txt", tmp_path / "gate"
+    request = {"count": 1, "calls": str(calls), "gate": str(gate)}
 
     async def first() -> None:
         async with running_engine(sample, store_path=store) as engine:
-            engine.functions.activities["square"] = engine.functions.activities["square"].__class__(
-                "square", blocking_square, "value", False)
-            await engine.start_new("fan_out", "fan", 1)
-            while not calls:
+            await engine.start_new("gated_fan_out", "fan", request)
+            while not calls.exists():
                 await asyncio.sleep(0.01)
-        gate.set()
+            # stop() now, while the first call waits on the gate: its answer must not be trusted.
+        gate.write_text("open", encoding="utf-8")
 
     async def second() -> None:
-        async with running_engine(load_sample("durable_basics"), store_path=store) as engine:
+        async with running_engine(sample, store_path=store) as engine:
             status = await engine.wait_for_completion("fan")
             assert status.output == 0
             # The abandoned run never reported back, so the new engine ran the activity again.
-            assert [(i.name, i.instance_id) for i in engine.stats.activity_invocations] == [("square", "fan")]
+            assert [(i.name, i.instance_id) for i in engine.stats.activity_invocations] == [
+                ("gated_square", "fan")
+            ]
 
     run(first())
     run(second())
-    assert calls == [0]
+    assert calls.read_text(encoding="utf-8").split() == ["0", "0"]
 
 
 def test_an_engine_abandoned_without_stop_loses_nothing_it_committed(tmp_path: Path) -> None:
@@ -79,7 +73,7 @@ def test_an_engine_abandoned_without_stop_loses_nothing_it_committed(tmp_path: P
 
     async def crash() -> None:
         engine = DurableEngine(store_path=store, clock=clock, auto_advance=False)
-        engine.register_functions(load_sample("durable_basics").app.get_functions())
+        register(engine, load_sample("durable_basics"))
         await engine.start()
         await engine.start_new("sleeper", "napping", 1)
         await engine.start_new("approval", "waiting", None)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +32,18 @@ def azurite() -> Iterator[str]:
         yield emulator.connection_string
     finally:
         emulator.stop()
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    """What a sample app's functions recorded (SAMPLE_RECORD_FILE): they run in the worker process."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture
+def record_file(tmp_path: Path) -> Path:
+    return tmp_path / "records.jsonl"
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,8 @@ pytestmark = pytest.mark.timeout(90)
 # A queue-triggered function that forwards each message with azure-storage-queue, using the
 # connection string in the setting NAMED by FORWARD_CONNECTION (the pattern of an app whose
 # publisher reads its storage setting itself rather than through an output binding). It also
-# records what that setting held, so the test can check what app code saw.
+# records what that setting held (in SEEN_FILE: it runs in the worker process), so the test can
+# check what app code saw.
 FORWARDING_APP = '''
 import contextlib
 import os
@@ -34,13 +34,13 @@ from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import QueueClient
 
 app = func.FunctionApp()
-SEEN: list[str] = []
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%INBOX_QUEUE%", connection="AzureWebJobsStorage")
 def forward(msg: func.QueueMessage) -> None:
     connection = os.environ[os.environ["FORWARD_CONNECTION"]]
-    SEEN.append(connection)
+    with open(os.environ["SEEN_FILE"], "a", encoding="utf-8") as seen:
+        seen.write(connection + "\\n")
     client = QueueClient.from_connection_string(connection, os.environ["OUTBOX_QUEUE"],
                                                 retry_total=0, connection_timeout=2)
     try:
@@ -75,6 +75,7 @@ def forwarding_app(tmp_path: Path) -> Path:
         "FORWARD_CONNECTION": "REPORTS_STORAGE",
         "INBOX_QUEUE": "inbox",
         "OUTBOX_QUEUE": "outbox",
+        "SEEN_FILE": str(tmp_path / "seen.txt"),
     }
     (folder / "local.settings.json").write_text(json.dumps({"IsEncrypted": False, "Values": values}))
     return folder
@@ -84,7 +85,7 @@ def forwarding_app(tmp_path: Path) -> Path:
 def clean_environment() -> Iterator[None]:
     """The settings the sample app uses must come from its local.settings.json, not the runner."""
     names = ("AzureWebJobsStorage", "REPORTS_STORAGE", "ELSEWHERE_STORAGE", "FORWARD_CONNECTION",
-             "INBOX_QUEUE", "OUTBOX_QUEUE")
+             "INBOX_QUEUE", "OUTBOX_QUEUE", "SEEN_FILE")
     saved = {name: os.environ.pop(name) for name in names if name in os.environ}
     try:
         yield
@@ -102,17 +103,9 @@ def visible(connection: str, queue: str) -> list[str]:
         client.close()
 
 
-def imported_module_seen(app_dir: Path) -> Callable[[], list[str]]:
-    """SEEN of the app module devhost imported (found by its file, whatever name it was given)."""
-    script = str(app_dir / "function_app.py")
-
-    def probe() -> list[str]:
-        for module in list(sys.modules.values()):
-            if getattr(module, "__file__", None) == script:
-                return list(getattr(module, "SEEN", []))
-        return []
-
-    return probe
+def seen_by_app_code(tmp_path: Path) -> list[str]:
+    path = tmp_path / "seen.txt"
+    return path.read_text(encoding="utf-8").split() if path.exists() else []
 
 
 @pytest.mark.usefixtures("clean_environment")
@@ -128,7 +121,7 @@ def test_app_code_reaches_the_azurite_the_host_started(forwarding_app: Path, tmp
         host.send_queue_message("inbox", "build 42 finished")
 
         assert eventually(lambda: visible(azurite, "outbox")) == ["build 42 finished"]
-        assert imported_module_seen(forwarding_app)() == [azurite]
+        assert seen_by_app_code(tmp_path) == [azurite]
 
     # the host gives the environment back as it found it
     for name in ("AzureWebJobsStorage", "REPORTS_STORAGE", "ELSEWHERE_STORAGE"):

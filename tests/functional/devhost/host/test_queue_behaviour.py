@@ -19,7 +19,7 @@ import pytest
 from azure.storage.queue import QueueClient
 
 from devhost.testing import running_devhost
-from tests.functional.devhost.host.conftest import eventually
+from tests.functional.devhost.host.conftest import eventually, records
 from tests.functional.devhost.host.test_queues import raw_messages, send_raw
 
 pytestmark = pytest.mark.timeout(60)
@@ -61,11 +61,13 @@ def run_burst(
     bodies = [f"job-{n}" for n in range(BURST)]
     for body in bodies:
         enqueue(azurite, queue, body)
-    with running_devhost(app_dir, azurite_connection=azurite, settings=settings) as host:
-        module = host.host.app.module
-        eventually(lambda: len(module.HELD_BODIES) == BURST and module.RUNNING == 0)
+    record_file = app_dir / "records.jsonl"
+    settings = {"SAMPLE_RECORD_FILE": str(record_file), **settings}
+    with running_devhost(app_dir, azurite_connection=azurite, settings=settings):
+        held = eventually(lambda: [r for r in records(record_file) if r["function"] == "held"][BURST - 1:])
         eventually(lambda: approximate_count(azurite, queue) == 0)
-        return int(module.PEAK), list(module.HELD_BODIES)
+        held = [r for r in records(record_file) if r["function"] == "held"]
+        return max(r["peak"] for r in held), [r["body"] for r in held]
 
 
 @pytest.mark.parametrize(("batch_size", "threshold"), [(2, 0), (2, 1)])
@@ -77,7 +79,8 @@ def test_burst_runs_at_most_batch_size_plus_threshold_at_once(
     app_dir = app_with_queues(sample, tmp_path, batchSize=batch_size, newBatchThreshold=threshold)
     # Invocations hold 0.2 s and 0.4 s in turn: a host that fetched past the bound would start more
     # of the burst while earlier ones still run, and the peak would show it.
-    settings = {"HELD_QUEUE": queue, "FLAKY_QUEUE": queue_name("flaky"), "HOLD_SECONDS": "0.2"}
+    settings = {"HELD_QUEUE": queue, "FLAKY_QUEUE": queue_name("flaky"), "HOLD_SECONDS": "0.2",
+                "PYTHON_THREADPOOL_THREAD_COUNT": "16"}
 
     peak, bodies = run_burst(azurite, app_dir, queue, settings)
 
@@ -94,12 +97,28 @@ def test_larger_batch_size_runs_the_whole_burst_at_once(
     app_dir = app_with_queues(sample, tmp_path, batchSize=8, newBatchThreshold=1)
     # Invocations are held until all BURST run together (5 s at most, so a failure cannot hang).
     settings = {"HELD_QUEUE": queue, "FLAKY_QUEUE": queue_name("flaky"), "HOLD_SECONDS": "5",
-                "RELEASE_AT": str(BURST)}
+                "RELEASE_AT": str(BURST), "PYTHON_THREADPOOL_THREAD_COUNT": "16"}
 
     peak, bodies = run_burst(azurite, app_dir, queue, settings)
 
     # Same threshold as the bounded case, bigger batch: the bound there was the settings' doing.
     assert peak == BURST
+    assert sorted(bodies) == [f"job-{n}" for n in range(BURST)]
+
+
+def test_worker_thread_count_setting_bounds_sync_functions_like_in_azure(
+    azurite: str, sample: Callable[[str], Path], queue_name: Callable[[str], str], tmp_path: Path
+) -> None:
+    """PYTHON_THREADPOOL_THREAD_COUNT is read by the worker itself: with 1 thread, sync functions
+    run one at a time however many messages the host hands over at once."""
+    queue = queue_name("held")
+    app_dir = app_with_queues(sample, tmp_path, batchSize=8, newBatchThreshold=1)
+    settings = {"HELD_QUEUE": queue, "FLAKY_QUEUE": queue_name("flaky"), "HOLD_SECONDS": "0.05",
+                "PYTHON_THREADPOOL_THREAD_COUNT": "1"}
+
+    peak, bodies = run_burst(azurite, app_dir, queue, settings)
+
+    assert peak == 1
     assert sorted(bodies) == [f"job-{n}" for n in range(BURST)]
 
 
@@ -113,11 +132,13 @@ def test_failed_message_returns_after_visibility_timeout_and_processed_one_is_de
     failing_id = enqueue(azurite, queue, "fail-once-more")
     enqueue(azurite, queue, "fine")
 
-    with running_devhost(app_dir, azurite_connection=azurite, settings=settings) as host:
-        module = host.host.app.module
+    record_file = tmp_path / "records.jsonl"
+    settings["SAMPLE_RECORD_FILE"] = str(record_file)
+    with running_devhost(app_dir, azurite_connection=azurite, settings=settings):
         poisoned = eventually(lambda: raw_messages(azurite, f"{queue}-poison"))
         assert [base64.b64decode(text).decode() for text in poisoned] == ["fail-once-more"]
-        deliveries: list[tuple[str, int, str | None, float]] = list(module.FLAKY_DELIVERIES)
+        deliveries = [(r["body"], r["dequeue_count"], r["id"], r["at"])
+                      for r in records(record_file) if r["function"] == "flaky"]
         # Nothing is left behind, not even hidden: the processed message was deleted, not leased.
         assert approximate_count(azurite, queue) == 0
 

@@ -7,6 +7,7 @@ import contextlib
 import json
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
 from devhost.testing import running_devhost
-from tests.functional.devhost.host.conftest import eventually
+from tests.functional.devhost.host.conftest import eventually, records
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -74,36 +75,39 @@ def test_none_encoding_delivers_text_and_return_value_output(
 
 
 def test_failing_function_retries_then_moves_message_to_poison_queue(
-    azurite: str, sample: Callable[[str], Path], queue_name: Callable[[str], str]
+    azurite: str, sample: Callable[[str], Path], queue_name: Callable[[str], str], record_file: Path
 ) -> None:
     failing = queue_name("failing")
     settings = {"ECHO_QUEUE": queue_name("echo"), "ECHO_OUT_QUEUE": queue_name("echo-out"),
-                "FAILING_QUEUE": failing}
-    with running_devhost(sample("host_queue_none"), azurite_connection=azurite, settings=settings) as host:
+                "FAILING_QUEUE": failing, "SAMPLE_RECORD_FILE": str(record_file)}
+    with running_devhost(sample("host_queue_none"), azurite_connection=azurite, settings=settings):
         message_id = send_raw(azurite, failing, "doomed")
         poisoned = eventually(lambda: raw_messages(azurite, f"{failing}-poison"))
         assert poisoned == ["doomed"]
+        delivered = records(record_file)
         # host.json maxDequeueCount is 3: three deliveries, dequeue count growing each time.
-        assert host.host.app.module.FAILED_DELIVERIES == [1, 2, 3]
-        # Every delivery is the same stored message: its id and insertion time, as the storage gave them.
-        delivered = host.host.app.module.DELIVERED_IDS
-        assert {i for i, _ in delivered} == {message_id}
-        inserted = {t for _, t in delivered}
+        assert [d["dequeue_count"] for d in delivered] == [1, 2, 3]
+        # Every delivery is the same stored message: its id and insertion time, as the storage gave
+        # them, reaching the function through the trigger metadata.
+        assert {d["id"] for d in delivered} == {message_id}
+        inserted = {datetime.fromisoformat(d["insertion_time"]) for d in delivered}
         assert len(inserted) == 1 and next(iter(inserted)).tzinfo is not None
         assert raw_messages(azurite, failing) == []
 
 
 def test_invalid_base64_message_ends_in_poison_queue_unchanged(
-    azurite: str, sample: Callable[[str], Path], queue_name: Callable[[str], str], tmp_path: Path
+    azurite: str, sample: Callable[[str], Path], queue_name: Callable[[str], str], tmp_path: Path,
+    record_file: Path,
 ) -> None:
     orders = queue_name("orders")
-    settings = {"ORDERS_QUEUE": orders, "RECEIPTS_QUEUE": queue_name("receipts")}
+    settings = {"ORDERS_QUEUE": orders, "RECEIPTS_QUEUE": queue_name("receipts"),
+                "SAMPLE_RECORD_FILE": str(record_file)}
     with running_devhost(sample("host_queue"), azurite_connection=azurite, settings=settings,
-                         store_path=tmp_path / "hub.sqlite") as host:
+                         store_path=tmp_path / "hub.sqlite"):
         send_raw(azurite, orders, "{not base64}")
         assert eventually(lambda: raw_messages(azurite, f"{orders}-poison")) == ["{not base64}"]
         # Moved on the first delivery, before the function could see it (MessageDecodingFailed).
-        assert host.host.app.module.DELIVERIES == []
+        assert records(record_file) == []
         assert raw_messages(azurite, orders) == []
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from devhost.errors import AppLoadError, BindingError, ScheduleError, SettingsError
 from devhost.host import DevHost
 from devhost.testing import running_devhost
+from devhost.worker.errors import WorkerRefusedError
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,7 +36,22 @@ def start_fails(app_dir: Path, **options: object) -> BaseException:
     with pytest.raises(Exception) as caught:
         asyncio.run(host.start())
     assert host.started is False
+    if isinstance(caught.value, WorkerRefusedError):
+        for pid in host.worker.pids:  # the refused worker's process was stopped, not left behind
+            assert not _alive(pid), f"worker process {pid} is still running"
     return caught.value
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(ChildProcessError):
+        finished, _ = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            return False
+    return True
 
 
 def test_unsupported_binding_names_function_and_binding(sample: Callable[[str], Path]) -> None:
@@ -54,8 +72,9 @@ def test_two_function_apps_are_refused(tmp_path: Path) -> None:
         other = func.FunctionApp()
     """)
     error = start_fails(app)
-    assert isinstance(error, AppLoadError) and "exactly one top-level FunctionApp" in str(error)
-    assert "found 2" in str(error)
+    # The worker library's own check, in its own words.
+    assert isinstance(error, WorkerRefusedError)
+    assert "More than one FunctionApp or other top level function app instances are defined" in str(error)
 
 
 def test_missing_function_app_file_is_refused(tmp_path: Path) -> None:
@@ -67,7 +86,8 @@ def test_missing_function_app_file_is_refused(tmp_path: Path) -> None:
 def test_import_error_in_app_is_reported_with_the_script(tmp_path: Path) -> None:
     app = write_app(tmp_path / "broken", "import not_a_module_anywhere\n")
     error = start_fails(app)
-    assert isinstance(error, AppLoadError) and "ModuleNotFoundError" in str(error)
+    assert isinstance(error, WorkerRefusedError)
+    assert "ModuleNotFoundError: No module named 'not_a_module_anywhere'" in str(error)
 
 
 def test_missing_setting_in_binding_expression_is_named(tmp_path: Path) -> None:
@@ -120,7 +140,9 @@ def test_parameter_without_binding_is_refused(tmp_path: Path) -> None:
             return "x"
     """)
     error = start_fails(app)
-    assert isinstance(error, BindingError) and "'extra'" in str(error)
+    assert isinstance(error, WorkerRefusedError)
+    assert "cannot load the handler function: the following parameters are declared in Python but not in " \
+        "the function definition" in str(error) and "'extra'" in str(error)
 
 
 def test_bad_host_json_queue_option_names_the_field(tmp_path: Path) -> None:
@@ -143,3 +165,49 @@ def test_missing_connection_setting_is_named(tmp_path: Path) -> None:
     """)
     error = start_fails(app, azurite_connection="UseDevelopmentStorage=true")
     assert isinstance(error, SettingsError) and "'WorkStorage'" in str(error)
+
+
+def test_builtin_generic_annotation_on_an_activity_is_refused_by_the_worker(tmp_path: Path) -> None:
+    """The check that once let a whole suite pass on an app Azure refuses: the worker's load check
+    takes `dict[str, Any]` for a non-type annotation, and the host does not start."""
+    app = write_app(tmp_path / "generic", """
+        from typing import Any
+
+        import azure.durable_functions as df
+
+        app = df.DFApp()
+
+        @app.activity_trigger(input_name="payload")
+        def read_vm(payload: dict[str, Any]) -> dict[str, Any]:
+            return payload
+    """)
+    error = start_fails(app)
+    assert isinstance(error, WorkerRefusedError)
+    assert "cannot load the read_vm function: binding payload has invalid non-type annotation " \
+        "dict[str, typing.Any]" in str(error)
+
+
+def test_output_binding_without_an_out_annotation_is_refused_by_the_worker(tmp_path: Path) -> None:
+    app = write_app(tmp_path / "notout", """
+        import azure.functions as func
+
+        app = func.FunctionApp()
+
+        @app.queue_trigger(arg_name="msg", queue_name="inbox", connection="AzureWebJobsStorage")
+        @app.queue_output(arg_name="outbox", queue_name="outbox", connection="AzureWebJobsStorage")
+        def relay(msg: func.QueueMessage, outbox: str) -> None:
+            pass
+    """, settings={"AzureWebJobsStorage": "UseDevelopmentStorage=true"})
+    error = start_fails(app, azurite_connection="UseDevelopmentStorage=true")
+    assert isinstance(error, WorkerRefusedError)
+    assert "cannot load the relay function: binding outbox is declared to have the \"out\" direction, " \
+        "but its annotation in Python is not a subclass of azure.functions.Out" in str(error)
+
+
+def test_a_worker_runtime_other_than_python_is_refused(tmp_path: Path) -> None:
+    app = write_app(tmp_path / "node", """
+        import azure.functions as func
+        app = func.FunctionApp()
+    """, settings={"FUNCTIONS_WORKER_RUNTIME": "node"})
+    error = start_fails(app)
+    assert isinstance(error, SettingsError) and "FUNCTIONS_WORKER_RUNTIME is 'node'" in str(error)
