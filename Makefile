@@ -5,6 +5,9 @@ PYTHON ?= $(shell sh tools/find-python.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# checkov (infra scan in the unit tests) gets a venv of its own: its pins clash with pytest's.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: help demo demo-rollout test test-unit test-functional test-e2e lint typecheck bench clean proto
 
@@ -24,12 +27,18 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt constraints-checkov.txt
+	@if [ -z "$(PYTHON)" ]; then echo "No Python 3.13 or newer found (see make deps)." >&2; exit 1; fi
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt -c constraints-checkov.txt
+	touch $(CHECKOV_STAMP)
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch node_modules/.installed
 
 .PHONY: deps
-deps: $(STAMP) node_modules/.installed
+deps: $(STAMP) node_modules/.installed $(CHECKOV_STAMP)
 
 # The Python modules of devhost's host-worker protocol subset, compiled from its .proto (committed;
 # tests/unit/devhost/test_protocol.py checks that they are what the .proto compiles to).
@@ -65,4 +74,4 @@ bench: deps
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .devhost .azurite
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .devhost .azurite

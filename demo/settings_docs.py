@@ -30,7 +30,17 @@ PLATFORM_SETTINGS: list[tuple[str, str, str]] = [
         "Storage account of the Functions host (durable task hub, queues). Locally Azurite; "
         "the default setting named by IMAGEFACTORY_QUEUE_CONNECTION.",
     ),
-    ("FUNCTIONS_WORKER_RUNTIME", "python", "The language worker: python."),
+    (
+        "FUNCTIONS_WORKER_RUNTIME",
+        "python",
+        "The language worker: python (on Flex Consumption it is functionAppConfig.runtime instead).",
+    ),
+    (
+        "IMAGEFACTORY_TASK_HUB",
+        "ImageFactory",
+        "Durable task hub name (host.json hubName is %IMAGEFACTORY_TASK_HUB%): apps sharing a storage "
+        "account or a scheduler need different hubs. Read by the Functions host, not the app.",
+    ),
 ]
 
 
