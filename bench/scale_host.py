@@ -92,6 +92,7 @@ def run_builds(endpoint: str, count: int, scenario: Scenario, timeout: float) ->
         settings = {
             "AzureWebJobsStorage": connection,
             "FUNCTIONS_WORKER_RUNTIME": "python",
+            "IMAGEFACTORY_TASK_HUB": "ImageFactory",
             "IMAGEFACTORY_ARM_ENDPOINT": endpoint,
             "IMAGEFACTORY_BUILD_QUEUE": BUILD_QUEUE,
             "IMAGEFACTORY_ALLOWED_SCOPES": f"/subscriptions/{SUBSCRIPTION}",

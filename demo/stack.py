@@ -49,6 +49,7 @@ def app_settings(queue_connection: str, arm_url: str, extra: dict[str, str]) -> 
     return {
         "AzureWebJobsStorage": queue_connection,
         "FUNCTIONS_WORKER_RUNTIME": "python",
+        "IMAGEFACTORY_TASK_HUB": "ImageFactory",
         "IMAGEFACTORY_ARM_ENDPOINT": arm_url,
         "IMAGEFACTORY_BUILD_QUEUE": BUILD_QUEUE,
         "IMAGEFACTORY_RESULTS_QUEUE": RESULTS_QUEUE,

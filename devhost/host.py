@@ -83,7 +83,9 @@ class HostConfig:
     function_timeout: float | None  # None: unbounded ("-1")
 
     @classmethod
-    def from_host_json(cls, document: dict[str, Any]) -> HostConfig:
+    def from_host_json(cls, document: dict[str, Any], settings: AppSettings | None = None) -> HostConfig:
+        """host.json as the host reads it; `%NAME%` in the task hub name is an app setting, as the
+        Durable extension resolves it (a missing setting is an error, as there)."""
         extensions = document.get("extensions", {}) or {}
         durable = extensions.get("durableTask", {}) or {}
         http = extensions.get("http", {}) or {}
@@ -96,7 +98,7 @@ class HostConfig:
         return cls(
             queue_options=QueueOptions.from_host_json(document),
             route_prefix=str(http.get("routePrefix", "api")),
-            task_hub=str(durable.get("hubName") or DEFAULT_TASK_HUB),
+            task_hub=_task_hub(str(durable.get("hubName") or DEFAULT_TASK_HUB), settings),
             max_concurrent_activities=int(durable.get("maxConcurrentActivityFunctions", 8)),
             max_concurrent_orchestrations=int(durable.get("maxConcurrentOrchestratorFunctions", 8)),
             function_timeout=function_timeout,
@@ -300,7 +302,7 @@ class DevHost:
         self._settings = settings
         self._stack.enter_context(exported(settings.exports))
         _check_worker_runtime(settings)
-        config = HostConfig.from_host_json(read_host_json(self.app_dir))
+        config = HostConfig.from_host_json(read_host_json(self.app_dir), settings)
         self._config = config
         script = settings.get(SCRIPT_FILE_SETTING) or DEFAULT_SCRIPT_FILE
         if not (self.app_dir / script).is_file():
@@ -536,6 +538,13 @@ class DevHost:
     async def _quietly(work: Any) -> None:
         with contextlib.suppress(Exception):  # already logged by _invoke
             await work
+
+
+def _task_hub(name: str, settings: AppSettings | None) -> str:
+    if settings is None:
+        return name
+    resolved = settings.resolve(name, where="host.json extensions.durableTask.hubName").strip()
+    return resolved or DEFAULT_TASK_HUB
 
 
 def _check_worker_runtime(settings: AppSettings) -> None:

@@ -45,6 +45,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             settings = {
                 "AzureWebJobsStorage": connection,
                 "FUNCTIONS_WORKER_RUNTIME": "python",
+                "IMAGEFACTORY_TASK_HUB": "ImageFactory",
                 "IMAGEFACTORY_ARM_ENDPOINT": sim.endpoint,
                 "IMAGEFACTORY_BUILD_QUEUE": BUILD_QUEUE,
                 "IMAGEFACTORY_RESULTS_QUEUE": RESULTS_QUEUE,

@@ -54,6 +54,7 @@ def host_with_arm_down(stack: Stack, tmp_path: Path) -> Iterator[str]:
     settings = {
         "AzureWebJobsStorage": stack.connection,
         "FUNCTIONS_WORKER_RUNTIME": "python",
+        "IMAGEFACTORY_TASK_HUB": "ImageFactory",
         "IMAGEFACTORY_ARM_ENDPOINT": f"http://127.0.0.1:{_dead_port()}",
         "IMAGEFACTORY_HTTP_RETRY_TOTAL": "0",
         "IMAGEFACTORY_BUILD_QUEUE": QUEUE,

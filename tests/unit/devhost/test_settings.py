@@ -77,3 +77,13 @@ def test_local_settings_values_must_be_an_object(tmp_path: Path) -> None:
     (tmp_path / "local.settings.json").write_text(json.dumps({"Values": ["a"]}))
     with pytest.raises(SettingsError, match='"Values" must be an object'):
         read_local_settings(tmp_path)
+
+
+def test_task_hub_name_from_a_setting_as_the_extension_resolves_it() -> None:
+    from devhost.host import HostConfig
+
+    document = {"extensions": {"durableTask": {"hubName": "%HUB%"}}}
+    settings = AppSettings(values={"HUB": "NightlyHub"}, exports={})
+    assert HostConfig.from_host_json(document, settings).task_hub == "NightlyHub"
+    with pytest.raises(SettingsError, match=r"hubName.*%HUB% names an app setting that is not set"):
+        HostConfig.from_host_json(document, AppSettings(values={}, exports={}))
