@@ -43,9 +43,12 @@ class NetworkPlan:
     nics: list[PlannedNic] = field(default_factory=list)
     configurations: list[dict[str, Any]] = field(default_factory=list)
     api_version: str | None = None
+    references: list[dict[str, Any]] = field(default_factory=list)  # existing NICs, echoed as given
 
     def attach(self, backend: Backend, vm: VirtualMachine) -> None:
         if not self.nics:
+            if self.references:
+                vm.network_profile = {"networkInterfaces": self.references}
             return
         refs: list[dict[str, Any]] = []
         for planned in self.nics:
@@ -82,7 +85,16 @@ def plan_network(
 ) -> NetworkPlan:
     configs = get_path(body, "properties.networkProfile.networkInterfaceConfigurations")
     if configs is None:
-        return NetworkPlan()
+        given = get_path(body, "properties.networkProfile.networkInterfaces") or []
+        refs = [
+            {
+                "id": n["id"],
+                **({"properties": n["properties"]} if isinstance(n.get("properties"), dict) else {}),
+            }
+            for n in given
+            if isinstance(n, dict) and isinstance(n.get("id"), str)
+        ]
+        return NetworkPlan(references=refs)
     if not isinstance(configs, list) or not all(isinstance(c, dict) for c in configs):
         raise InvalidParameterError(
             "Parameter 'networkInterfaceConfigurations' must be an array of objects.",
@@ -137,13 +149,6 @@ def _plan_nic(
             details=[{"code": "NotFound", "message": f"Resource {subnet_id} not found."}]
             if subnet is None
             else [],
-        )
-    existing = backend.find(backend.nics, nic_id)
-    if existing is not None and existing.attached_vm(backend.now()) is not None:
-        raise NicInUseError(
-            f"Network Interface {nic_id} is used by existing resource {existing.vm_id}; a new virtual "
-            "machine cannot create a network interface of that name.",
-            target=f"{field_path}.name",
         )
     echoed = {
         "name": name,
