@@ -263,9 +263,10 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         admin_username=get_path(body, "properties.osProfile.adminUsername") or "azureuser",
     )
     apply_storage_options(body, vm)
-    if gallery_image is not None:
-        vm.os_profile_allowed = not source["specialized"]
-        vm.os_profile = None if source["specialized"] else rendered_os_profile(body, vm)
+    if gallery_image is not None and source["specialized"]:
+        vm.os_profile_allowed = False
+    elif get_path(body, "properties.osProfile") is not None:
+        vm.os_profile = rendered_os_profile(body, vm)
     backend.vms[vm.id.lower()] = vm
     network.attach(backend, vm)
     plan_boot(backend, vm, now)
