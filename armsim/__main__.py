@@ -18,6 +18,7 @@ from typing import Any
 from armsim.backend import DEFAULT_TOKEN, Backend
 from armsim.clock import Clock, RealClock, ScaledClock, VirtualClock
 from armsim.errors import ConfigError
+from armsim.handlers.admin_guest import seed_subnet
 from armsim.seeding import seed_vm
 from armsim.server import ThreadedServer
 
@@ -45,7 +46,8 @@ def build_clock(mode: str, scale: float, origin: datetime | None) -> Clock:
 
 
 def load_seed(backend: Backend, path: Path) -> int:
-    """Seed file: `{"vms": [ {seed fields...}, ... ]}` or a bare list of VM specs."""
+    """Seed file: `{"vms": [ {seed fields...}, ... ], "subnets": [...]}` or a bare list of VM specs;
+    subnets take the fields of POST /_armsim/subnets. Answers the number of VMs seeded."""
     try:
         data: Any = json.loads(path.read_text())
     except (OSError, ValueError) as err:
@@ -55,6 +57,11 @@ def load_seed(backend: Backend, path: Path) -> int:
         raise ConfigError("--seed: expected {'vms': [...]} or a list of VM specs")
     for spec in vms:
         seed_vm(backend, spec)
+    subnets = data.get("subnets", []) if isinstance(data, dict) else []
+    if not isinstance(subnets, list):
+        raise ConfigError("--seed: 'subnets' must be a list of subnet specs")
+    for subnet in subnets:
+        seed_subnet(backend, subnet)
     return len(vms)
 
 
@@ -70,7 +77,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="ISO 8601 time (with offset) a scaled clock starts from: simulated time = origin + "
         "(now - origin) x scale, so processes given the same origin agree; virtual: its start time",
     )
-    parser.add_argument("--seed", type=Path, default=None, help="JSON file of VMs to seed")
+    parser.add_argument("--seed", type=Path, default=None, help="JSON file of VMs (and subnets) to seed")
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="bearer token accepted from clients")
     parser.add_argument("--no-throttling", action="store_true")
     return parser.parse_args(argv)

@@ -20,15 +20,19 @@ from armsim.models.gallery_image import GalleryImage
 from armsim.models.image import ManagedImage
 from armsim.models.image_version import ImageVersion
 from armsim.models.lifecycle import Lifecycle
+from armsim.models.network import NetworkInterface, Subnet
 from armsim.models.operations import AsyncOperation, Resolver
+from armsim.models.run_command_script import RunCommandLog
+from armsim.models.soft_delete import SoftDeletedVersion
 from armsim.models.vm import VirtualMachine
+from armsim.models.vm_teardown import DetachedDisk
 from armsim.request_log import RequestLog
 from armsim.throttling import Throttler
 from armsim.timing import TimingModel
 
 DEFAULT_TOKEN = "armsim-local-token"
 
-R = TypeVar("R", VirtualMachine, ManagedImage, Gallery, GalleryImage, ImageVersion)
+R = TypeVar("R", VirtualMachine, ManagedImage, Gallery, GalleryImage, ImageVersion, Subnet, NetworkInterface)
 
 
 @dataclass
@@ -60,6 +64,11 @@ class Backend:
         self.definitions: dict[str, GalleryImage] = {}
         self.versions: dict[str, ImageVersion] = {}
         self.operations: dict[str, AsyncOperation] = {}
+        self.subnets: dict[str, Subnet] = {}
+        self.nics: dict[str, NetworkInterface] = {}
+        self.soft_deleted: dict[str, SoftDeletedVersion] = {}  # by the version's own id (key)
+        self.detached_disks: dict[str, DetachedDisk] = {}  # disks deleted VMs left (deleteOption Detach)
+        self.run_log = RunCommandLog()
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -74,8 +83,13 @@ class Backend:
                 self.definitions,
                 self.versions,
                 self.operations,
+                self.subnets,
+                self.nics,
+                self.soft_deleted,
+                self.detached_disks,
             ):
                 table.clear()
+            self.run_log.clear()
             self.faults.clear()
             self.throttler.reset()
             self.log.clear()

@@ -145,3 +145,28 @@ class ServiceUnavailableError(ArmError):
 
 class ConfigError(ValueError):
     """Bad input to armsim's own admin API or CLI (not an ARM error): names the field and the rule."""
+
+
+class GalleryImageNotFoundError(ArmError):
+    """The VM's image reference names a gallery image not available in the VM's region."""
+
+    status = 404
+    code = "GalleryImageNotFound"
+
+    def __init__(self, image_id: str, region: str) -> None:
+        super().__init__(
+            f"The gallery image {image_id} is not available in {region} region. Please contact image owner "
+            "to replicate to this region, or change your requested region."
+        )
+
+
+class InvalidResourceReferenceError(ArmError):
+    """Microsoft.Network: a NIC names a subnet that does not exist in the NIC's region."""
+
+    status = 400
+    code = "InvalidResourceReference"
+
+
+class NicInUseError(ArmError):
+    status = 400
+    code = "NicInUse"

@@ -6,7 +6,12 @@ name and a region, and fires `remaining` times (None = until cleared). Kinds:
 - drop: close the connection without an answer;
 - delay: hold the answer for `delay_seconds` of wall time, then serve it;
 - replication_failure: the region's replication fails ("Storage allocation failure");
-- operation_failed: the request is accepted but its async operation ends Failed.
+- operation_failed: the request is accepted but its async operation ends Failed;
+- run_command_result: a Run Command whose script contains `script_contains` (any script when
+  unset) exits with `exit_code` and prints `stdout` / `stderr` (operation "virtualMachines.runCommand");
+- agent_not_ready: the VM being created boots, but its guest agent never reports Ready;
+- os_provisioning_timeout: the VM being created never finishes OS provisioning and fails with
+  OSProvisioningTimedOut (both: operation "virtualMachines.createOrUpdate", resource = VM name).
 """
 
 from __future__ import annotations
@@ -18,7 +23,17 @@ from typing import Any
 from armsim.errors import ConfigError
 from armsim.ids import region_key
 
-KINDS = ("status", "drop", "delay", "replication_failure", "operation_failed")
+KINDS = (
+    "status",
+    "drop",
+    "delay",
+    "replication_failure",
+    "operation_failed",
+    "run_command_result",
+    "agent_not_ready",
+    "os_provisioning_timeout",
+)
+BOOT_KINDS = ("agent_not_ready", "os_provisioning_timeout")
 REQUEST_KINDS = ("status", "drop", "delay")
 STATUS_CODES = (429, 500, 502, 503, 504)
 
@@ -40,9 +55,17 @@ class Fault:
     remaining: int | None = 1
     code: str | None = None
     message: str | None = None
+    exit_code: int = 0
+    stdout: str = ""
+    stderr: str = ""
+    script_contains: str | None = None
 
-    def matches(self, operation: str, resource: str | None, region: str | None) -> bool:
+    def matches(
+        self, operation: str, resource: str | None, region: str | None, text: str | None = None
+    ) -> bool:
         if self.operation != "*" and self.operation.lower() != operation.lower():
+            return False
+        if self.script_contains is not None and (text is None or self.script_contains not in text):
             return False
         if self.resource is not None and (resource is None or self.resource.lower() != resource.lower()):
             return False
@@ -86,9 +109,12 @@ def parse_fault(data: Any) -> Fault:
         raise ConfigError(f"fault.delay_seconds: must be a number >= 0, got {delay!r}")
     if kind == "replication_failure" and data.get("region") is None:
         raise ConfigError("fault.region: required for kind 'replication_failure'")
-    for name in ("resource", "region", "code", "message"):
+    for name in ("resource", "region", "code", "message", "stdout", "stderr", "script_contains"):
         if data.get(name) is not None and not isinstance(data[name], str):
             raise ConfigError(f"fault.{name}: must be a string")
+    exit_code = data.get("exit_code", 0)
+    if isinstance(exit_code, bool) or not isinstance(exit_code, int) or not -(2**31) <= exit_code < 2**31:
+        raise ConfigError(f"fault.exit_code: must be a 32-bit integer, got {exit_code!r}")
     return Fault(
         operation=operation,
         kind=kind,
@@ -100,6 +126,10 @@ def parse_fault(data: Any) -> Fault:
         remaining=remaining,
         code=data.get("code"),
         message=data.get("message"),
+        exit_code=exit_code,
+        stdout=data.get("stdout") or "",
+        stderr=data.get("stderr") or "",
+        script_contains=data.get("script_contains"),
     )
 
 
@@ -123,11 +153,17 @@ class FaultBook:
             return list(self._faults)
 
     def take(
-        self, kinds: tuple[str, ...], operation: str, resource: str | None = None, region: str | None = None
+        self,
+        kinds: tuple[str, ...],
+        operation: str,
+        resource: str | None = None,
+        region: str | None = None,
+        text: str | None = None,
     ) -> Fault | None:
+        """Consume the first armed fault of `kinds` matching; `text` is a script, for `script_contains`."""
         with self._lock:
             for fault in self._faults:
-                if fault.kind in kinds and fault.matches(operation, resource, region):
+                if fault.kind in kinds and fault.matches(operation, resource, region, text):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from armsim.handlers import admin, galleries, image_versions, images, operations, virtual_machines
+from armsim.handlers import (
+    admin,
+    admin_guest,
+    galleries,
+    image_versions,
+    images,
+    network,
+    operations,
+    soft_delete,
+    virtual_machines,
+)
 from armsim.routing import Router
 
 VM = "{prefix}/virtualMachines/{name}"
 GALLERY = "{prefix}/galleries/{gallery}"
 DEFINITION = GALLERY + "/images/{definition}"
 VERSION = DEFINITION + "/versions/{version}"
+SOFT_DELETED = GALLERY + "/softDeletedArtifactTypes/{artifact_type}/artifacts/{artifact}/versions"
+NETWORK = "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft\\.Network"
 
 
 def build_router() -> Router:
@@ -25,6 +37,9 @@ def build_router() -> Router:
     r.add("POST", "/_armsim/timings", "admin.setTimings", admin.post_timings, "admin")
     r.add("POST", "/_armsim/throttling", "admin.setThrottling", admin.post_throttling, "admin")
     r.add("GET", "/_armsim/requests", "admin.getRequests", admin.get_requests, "admin")
+    r.add("POST", "/_armsim/subnets", "admin.seedSubnet", admin_guest.post_subnet, "admin")
+    r.add("GET", "/_armsim/subnets", "admin.getSubnets", admin_guest.get_subnets, "admin")
+    r.add("GET", "/_armsim/run-commands", "admin.getRunCommands", admin_guest.get_run_commands, "admin")
     # operation monitors
     r.add(
         "GET",
@@ -41,6 +56,12 @@ def build_router() -> Router:
         "async_poll",
     )
     # virtual machines
+    r.add(
+        "GET",
+        "/subscriptions/{subscription}/providers/Microsoft\\.Compute/virtualMachines",
+        "virtualMachines.listAll",
+        virtual_machines.list_all,
+    )
     r.add("GET", "{prefix}/virtualMachines", "virtualMachines.list", virtual_machines.list_vms)
     r.add("GET", VM, "virtualMachines.get", virtual_machines.get_vm)
     r.add("PUT", VM, "virtualMachines.createOrUpdate", virtual_machines.create_or_update)
@@ -49,6 +70,7 @@ def build_router() -> Router:
     r.add("POST", VM + "/deallocate", "virtualMachines.deallocate", virtual_machines.deallocate)
     r.add("POST", VM + "/powerOff", "virtualMachines.powerOff", virtual_machines.power_off)
     r.add("POST", VM + "/start", "virtualMachines.start", virtual_machines.start)
+    r.add("POST", VM + "/restart", "virtualMachines.restart", virtual_machines.restart)
     r.add("POST", VM + "/generalize", "virtualMachines.generalize", virtual_machines.generalize)
     r.add("POST", VM + "/runCommand", "virtualMachines.runCommand", virtual_machines.run_command)
     # managed images
@@ -74,4 +96,13 @@ def build_router() -> Router:
     r.add("PUT", VERSION, "galleryImageVersions.createOrUpdate", image_versions.put_version)
     r.add("PATCH", VERSION, "galleryImageVersions.update", image_versions.patch_version)
     r.add("DELETE", VERSION, "galleryImageVersions.delete", image_versions.delete_version)
+    # gallery soft delete
+    r.add("GET", SOFT_DELETED, "softDeletedResource.listByArtifactName", soft_delete.list_soft_deleted)
+    r.add(
+        "DELETE", SOFT_DELETED + "/{version}", "softDeletedResource.delete", soft_delete.delete_soft_deleted
+    )
+    # Microsoft.Network: the NICs VMs create, reachable by id for cleanup
+    r.add("GET", NETWORK + "/networkInterfaces", "networkInterfaces.list", network.list_nics)
+    r.add("GET", NETWORK + "/networkInterfaces/{name}", "networkInterfaces.get", network.get_nic)
+    r.add("DELETE", NETWORK + "/networkInterfaces/{name}", "networkInterfaces.delete", network.delete_nic)
     return r

@@ -21,6 +21,8 @@ from armsim.backend import DEFAULT_TOKEN, Backend
 from armsim.clock import Clock, VirtualClock
 from armsim.errors import ConfigError
 from armsim.faults import parse_fault
+from armsim.handlers.admin_guest import seed_subnet
+from armsim.models.run_command_script import RunRecord
 from armsim.request_log import LogEntry
 from armsim.seeding import seed_vm
 from armsim.server import ThreadedServer
@@ -75,6 +77,31 @@ class ArmsimHandle:
             {"subscription": subscription, "resource_group": resource_group, "name": name, **spec},
         )
         return vm.id
+
+    def seed_subnet(
+        self,
+        name: str,
+        *,
+        virtual_network: str,
+        location: str,
+        subscription: str = DEFAULT_SUBSCRIPTION,
+        resource_group: str = DEFAULT_RESOURCE_GROUP,
+        **spec: Any,
+    ) -> str:
+        """Seed a subnet (as POST /_armsim/subnets) and return its resource id."""
+        body = {
+            "subscription": subscription,
+            "resource_group": resource_group,
+            "virtual_network": virtual_network,
+            "name": name,
+            "location": location,
+            **spec,
+        }
+        return seed_subnet(self.backend, body).id
+
+    def run_commands(self, vm: str | None = None, since: int = 0) -> list[RunRecord]:
+        """The Run Command log (as GET /_armsim/run-commands), optionally for one VM name or id."""
+        return self.backend.run_log.entries(vm, since)
 
     def set_fault(self, operation: str, **fields: Any) -> None:
         self.backend.faults.add(parse_fault({"operation": operation, **fields}))

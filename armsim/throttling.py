@@ -79,6 +79,7 @@ COMPUTE_POLICIES: dict[str, ComputePolicy] = {
 OPERATION_POLICIES: dict[str, str] = {
     "virtualMachines.createOrUpdate": "PutVM",
     "virtualMachines.start": "UpdateVM",
+    "virtualMachines.restart": "UpdateVM",
     "virtualMachines.powerOff": "UpdateVM",
     "virtualMachines.generalize": "UpdateVM",
     "virtualMachines.runCommand": "UpdateVM",
@@ -87,6 +88,7 @@ OPERATION_POLICIES: dict[str, str] = {
     "virtualMachines.get": "LowCostGet",
     "virtualMachines.instanceView": "LowCostGet",
     "virtualMachines.list": "HighCostGet",
+    "virtualMachines.listAll": "HighCostGet",
     "operations.get": "GetOperation",
 }
 

@@ -33,6 +33,10 @@ class TimingModel:
     start: float = 8.0
     vm_delete: float = 1.0
     run_command: float = 40.0
+    # After provisioning (and each start/restart) until the guest agent reports Ready; CRP waits at most
+    # 40 minutes for a guest to signal OS provisioning before failing with OSProvisioningTimedOut.
+    vm_agent_ready: float = 30.0
+    os_provisioning_timeout: float = 2400.0
     sysprep: float = 300.0
     image_capture: float = 21.0
     image_delete: float = 20.0

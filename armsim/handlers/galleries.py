@@ -21,12 +21,14 @@ from armsim.handlers.common import (
     tags_of,
 )
 from armsim.handlers.lists import paged
+from armsim.handlers.version_lifecycle import purge_under, soft_deleted_under
 from armsim.http import ArmRequest, Reply
 from armsim.ids import key
 from armsim.models.gallery import Gallery
 from armsim.models.gallery_image import SECURITY_COMPATIBILITY, GalleryImage
 from armsim.models.lifecycle import Lifecycle
 from armsim.models.operations import IN_PROGRESS, Outcome, Resolver
+from armsim.models.soft_delete import parse_policy
 from armsim.models.vm import HYPER_V_GENERATIONS, OS_TYPES
 
 GALLERY_TYPE = "Microsoft.Compute/galleries"
@@ -85,6 +87,7 @@ def put_gallery(backend: Backend, req: ArmRequest) -> Reply:
         description=optional_str(body, "properties.description", "gallery"),
         lifecycle=backend.lifecycle(backend.timing.gallery_create, now),
         tags=tags_of(body),
+        soft_delete=parse_policy(body, None),
     )
     backend.galleries[key(gallery.id)] = gallery
     op = start_caps_operation(
@@ -111,6 +114,7 @@ def _update_gallery(
         gallery.description = description
     if "tags" in body:
         gallery.tags = tags_of(body)
+    gallery.soft_delete = parse_policy(body, gallery.soft_delete)
     op = start_caps_operation(
         backend,
         req,
@@ -328,12 +332,16 @@ def delete_definition(backend: Backend, req: ArmRequest) -> Reply:
     )
     if definition is None:
         return already_absent()
-    if backend.under(backend.versions, definition.id):
+    now = backend.now()
+    soft_on = gallery.soft_delete is not None and gallery.soft_delete.enabled
+    if backend.under(backend.versions, definition.id) or (
+        soft_on and soft_deleted_under(backend, definition.id, now)
+    ):
         raise CannotDeleteResourceError(
             f"Can not delete resource before nested resources are deleted. Gallery image '{definition.name}' "
             "still has image versions."
         )
-    now = backend.now()
+    purge_under(backend, definition.id)  # soft delete is off: what it kept goes with the definition
     definition.lifecycle.start_delete(now, seconds_later(now, backend.timing.definition_delete))
     op = start_caps_operation(
         backend,

@@ -29,9 +29,7 @@ class ScriptResult:
     stderr: str
 
 
-def run_script(
-    vm: VirtualMachine, command_id: str, script: list[str], now: datetime, timing: TimingModel
-) -> ScriptResult:
+def check_command(vm: VirtualMachine, command_id: str) -> str:
     command = enum_value(command_id, COMMANDS, "parameters.commandId")
     expected = "RunShellScript" if vm.os_type == "Linux" else "RunPowerShellScript"
     if command != expected:
@@ -39,6 +37,13 @@ def run_script(
             f"Run command '{command}' is not supported for OS type '{vm.os_type}'; use '{expected}'.",
             target="parameters.commandId",
         )
+    return command
+
+
+def run_script(
+    vm: VirtualMachine, command_id: str, script: list[str], now: datetime, timing: TimingModel
+) -> ScriptResult:
+    check_command(vm, command_id)
     text = "\n".join(script)
     out: list[str] = []
     if vm.os_type == "Linux" and _DEPROVISION.search(text):

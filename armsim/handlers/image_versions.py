@@ -29,6 +29,16 @@ from armsim.handlers.common import (
 )
 from armsim.handlers.galleries import GALLERY_TYPE, gone_resolver
 from armsim.handlers.lists import paged
+from armsim.handlers.version_lifecycle import (
+    check_deletable,
+    check_region_removal,
+    refuse_shadowing,
+    restore,
+    restore_requested,
+    safety_update,
+    soft_delete_on_delete,
+    soft_deleted,
+)
 from armsim.http import ArmRequest, Reply
 from armsim.ids import check_version_name, key, parse_id, region_key
 from armsim.models.gallery import Gallery
@@ -77,14 +87,20 @@ def list_versions(backend: Backend, req: ArmRequest) -> Reply:
 
 
 def delete_version(backend: Backend, req: ArmRequest) -> Reply:
-    _, definition = _parents(backend, req)
-    version = backend.find(
-        backend.versions, req.scope.version_id(definition.gallery, definition.name, req.params["version"])
-    )
-    if version is None:
-        return already_absent()
+    gallery, definition = _parents(backend, req)
+    version_id = req.scope.version_id(definition.gallery, definition.name, req.params["version"])
+    version = backend.find(backend.versions, version_id)
     now = backend.now()
-    version.lifecycle.start_delete(now, seconds_later(now, backend.timing.version_delete))
+    bypass = req.query.get("bypasssoftdelete", "false").lower() == "true"
+    if version is None:
+        if bypass and soft_deleted(backend, version_id, now) is not None:
+            del backend.soft_deleted[key(version_id)]  # permanently, as bypassSoftDelete asks
+        return already_absent()
+    if not version.lifecycle.is_deleting(now):
+        check_deletable(gallery, version, now, bypass)
+        gone_at = seconds_later(now, backend.timing.version_delete)
+        version.lifecycle.start_delete(now, gone_at)
+        soft_delete_on_delete(backend, gallery, version, bypass, gone_at)
     op = start_caps_operation(
         backend,
         req,
@@ -218,6 +234,11 @@ def put_version(backend: Backend, req: ArmRequest) -> Reply:
     body = req.json_object()
     now = backend.now()
     location = require_str(body, "location", TARGET)
+    deleted = soft_deleted(backend, req.scope.version_id(gallery.name, definition.name, name), now)
+    if deleted is not None:
+        if not restore_requested(body):
+            raise refuse_shadowing(name)
+        return _restored(backend, req, restore(backend, deleted, now), now)
     source = get_path(body, "properties.storageProfile.source")
     if not isinstance(get_path(body, "properties.storageProfile"), dict):
         raise InvalidParameterError(
@@ -301,8 +322,27 @@ def put_version(backend: Backend, req: ArmRequest) -> Reply:
 
 
 def patch_version(backend: Backend, req: ArmRequest) -> Reply:
+    _, definition = _parents(backend, req)
+    body = req.json_object()
+    now = backend.now()
+    version_id = req.scope.version_id(definition.gallery, definition.name, req.params["version"])
+    deleted = soft_deleted(backend, version_id, now)
+    if deleted is not None and get_path(body, "properties.restore") is True:
+        return _restored(backend, req, restore(backend, deleted, now), now)
     version = _version(backend, req)
-    return _update(backend, req, version, req.json_object(), backend.now(), status=200)
+    return _update(backend, req, version, body, now, status=200)
+
+
+def _restored(backend: Backend, req: ArmRequest, version: ImageVersion, now: datetime) -> Reply:
+    op = start_caps_operation(
+        backend,
+        req,
+        "galleryImageVersions.update",
+        version.location,
+        version_resolver(version),
+        backend.timing.retry_after_version,
+    )
+    return Reply(200, version.to_resource(now), async_headers(op, req.base_url, location=False))
 
 
 def _update(
@@ -342,6 +382,7 @@ def _update(
         version.end_of_life_date = optional_str(body, "properties.publishingProfile.endOfLifeDate", TARGET)
     if "tags" in body:
         version.tags = tags_of(body)
+    version.safety_profile.update(safety_update(body))
     replan: list[TargetRegion] = [
         t
         for t in version.target_regions
@@ -352,6 +393,7 @@ def _update(
             profile["targetRegions"], version.replica_count, version.storage_account_type
         )
         _require_home_region(regions, version.location)
+        check_region_removal(version, {r.key for r in regions})
         old = {t.key: t for t in version.target_regions}
         replan = []
         for region in regions:

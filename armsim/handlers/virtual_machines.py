@@ -1,5 +1,6 @@
-"""virtualMachines: get, instanceView, list, create from an image, deallocate, powerOff, start,
-generalize, runCommand, delete — with the rules Azure enforces on each."""
+"""virtualMachines: get, instanceView, list (resource group and subscription), create from an image,
+deallocate, powerOff, start, restart, generalize, runCommand, delete — with the rules Azure
+enforces on each."""
 
 from __future__ import annotations
 
@@ -24,12 +25,21 @@ from armsim.handlers.common import (
     start_compute_operation,
     tags_of,
 )
-from armsim.handlers.guest import run_script
 from armsim.handlers.lists import paged
+from armsim.handlers.network import plan_network
+from armsim.handlers.run_commands import execute
+from armsim.handlers.vm_boot import agent_restarts, creation_resolver, plan_boot
+from armsim.handlers.vm_images import (
+    apply_storage_options,
+    gallery_image_id,
+    gallery_source,
+    rendered_os_profile,
+)
 from armsim.http import ArmRequest, Reply
-from armsim.ids import parse_id
-from armsim.models.operations import IN_PROGRESS, Outcome
+from armsim.ids import key, parse_id
 from armsim.models.vm import DEALLOCATED, OS_TYPES, RUNNING, SECURITY_TYPES, STOPPED, DataDisk, VirtualMachine
+from armsim.models.vm_agent import Boot
+from armsim.models.vm_teardown import teardown
 
 TYPE = "Microsoft.Compute/virtualMachines"
 
@@ -59,7 +69,21 @@ def instance_view(backend: Backend, req: ArmRequest) -> Reply:
 def list_vms(backend: Backend, req: ArmRequest) -> Reply:
     now = backend.now()
     vms = backend.under(backend.vms, req.scope.prefix)
-    return Reply(200, paged(req, [vm.to_resource(now) for vm in vms]))
+    expand = "instanceview" in req.expand()
+    return Reply(200, paged(req, [vm.to_resource(now, expand) for vm in vms]))
+
+
+def list_all(backend: Backend, req: ArmRequest) -> Reply:
+    """Every VM of the subscription, across resource groups (`virtual_machines.list_all`)."""
+    now = backend.now()
+    prefix = key(f"/subscriptions/{req.params['subscription']}/resourceGroups/")
+    vms = [
+        vm
+        for k, vm in list(backend.vms.items())
+        if k.startswith(prefix) and backend.find(backend.vms, vm.id) is not None
+    ]
+    expand = "instanceview" in req.expand()
+    return Reply(200, paged(req, [vm.to_resource(now, expand) for vm in vms]))
 
 
 def _power_action(
@@ -96,7 +120,28 @@ def start(backend: Backend, req: ArmRequest) -> Reply:
         raise OperationNotAllowedError(
             f"Operation 'start' is not allowed on VM '{vm.name}' since the VM is generalized."
         )
-    return _power_action(backend, req, "virtualMachines.start", "starting", RUNNING, backend.timing.start)
+    reply = _power_action(backend, req, "virtualMachines.start", "starting", RUNNING, backend.timing.start)
+    if vm.transition is not None and vm.transition.target == RUNNING:
+        agent_restarts(backend, vm, vm.transition.ends_at)
+    return reply
+
+
+def restart(backend: Backend, req: ArmRequest) -> Reply:
+    """A running VM stops and starts again (powerOff + start time); its agent reports anew after."""
+    vm = _vm(backend, req)
+    now = backend.now()
+    _deleting_guard(vm, now, "restart")
+    state = vm.power_state(now)
+    if state != RUNNING:
+        raise OperationNotAllowedError(
+            f"Operation 'restart' is not allowed on VM '{vm.name}' since the VM is {state}."
+        )
+    ends = seconds_later(now, backend.timing.power_off + backend.timing.start)
+    op = start_compute_operation(backend, req, "virtualMachines.restart", vm.location, ends_at=ends)
+    if op.resolver(ends).status != "Failed":
+        vm.begin_transition("starting", RUNNING, ends, now)
+        agent_restarts(backend, vm, ends)
+    return Reply(202, None, async_headers(op, req.base_url, location=True))
 
 
 def generalize(backend: Backend, req: ArmRequest) -> Reply:
@@ -122,8 +167,9 @@ def delete(backend: Backend, req: ArmRequest) -> Reply:
     seconds = backend.timing.vm_delete / (2 if force else 1)
     ends = vm.lifecycle.gone_at if vm.lifecycle.gone_at is not None else seconds_later(now, seconds)
     op = start_compute_operation(backend, req, "virtualMachines.delete", vm.location, ends_at=ends)
-    if op.resolver(ends).status != "Failed":
+    if op.resolver(ends).status != "Failed" and not vm.lifecycle.is_deleting(now):
         vm.lifecycle.start_delete(now, ends)
+        teardown(vm, backend.nics, backend.detached_disks, now, ends)
     return Reply(202, None, async_headers(op, req.base_url, location=True, notification=True))
 
 
@@ -147,27 +193,17 @@ def run_command(backend: Backend, req: ArmRequest) -> Reply:
             "Run command extension execution is in progress. "
             "Please wait for completion before invoking a run command.",
         )
-    result = run_script(vm, command_id, script, now, backend.timing)
     ends = seconds_later(now, backend.timing.run_command)
+    run = execute(backend, vm, command_id, script, now, ends)
     vm.run_command_busy_until = ends
-    output = {
-        "value": [
-            {
-                "code": "ComponentStatus/StdOut/succeeded",
-                "level": "Info",
-                "displayStatus": "Provisioning succeeded",
-                "message": result.stdout,
-            },
-            {
-                "code": "ComponentStatus/StdErr/succeeded",
-                "level": "Info",
-                "displayStatus": "Provisioning succeeded",
-                "message": result.stderr,
-            },
-        ]
-    }
     op = start_compute_operation(
-        backend, req, "virtualMachines.runCommand", vm.location, ends_at=ends, output=output
+        backend,
+        req,
+        "virtualMachines.runCommand",
+        vm.location,
+        ends_at=ends,
+        output=run.output,
+        error=run.error,
     )
     return Reply(202, None, async_headers(op, req.base_url, location=True))
 
@@ -193,7 +229,11 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         return Reply(200, existing.to_resource(now), async_headers(op, req.base_url, location=False))
     location = require_str(body, "location", "parameters")
     reference = get_path(body, "properties.storageProfile.imageReference")
-    if isinstance(reference, dict) and not reference.get("id") and reference.get("publisher"):
+    gallery_image = gallery_image_id(reference)
+    if gallery_image is not None:
+        source = gallery_source(backend, body, gallery_image, location)
+        reference = source["image_reference"]
+    elif isinstance(reference, dict) and not reference.get("id") and reference.get("publisher"):
         source = _marketplace_source(body, reference)
     else:
         image_id = require_str(body, "properties.storageProfile.imageReference.id", "parameters")
@@ -203,6 +243,7 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         "security_type", "Standard"
     )
     nics = get_path(body, "properties.networkProfile.networkInterfaces") or []
+    network = plan_network(backend, scope, name, location, body)
     vm = VirtualMachine(
         scope=scope,
         name=name,
@@ -221,19 +262,21 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         network_interfaces=[n.get("id", "") for n in nics if isinstance(n, dict)],
         admin_username=get_path(body, "properties.osProfile.adminUsername") or "azureuser",
     )
+    apply_storage_options(body, vm)
+    if gallery_image is not None and source["specialized"]:
+        vm.os_profile_allowed = False
+    elif get_path(body, "properties.osProfile") is not None:
+        vm.os_profile = rendered_os_profile(body, vm)
     backend.vms[vm.id.lower()] = vm
-
-    def resolve(at: datetime) -> Outcome:
-        return (
-            Outcome(IN_PROGRESS)
-            if at < vm.lifecycle.ready_at
-            else Outcome("Succeeded", vm.lifecycle.ready_at)
-        )
-
-    op = start_compute_operation(backend, req, "virtualMachines.createOrUpdate", location, resolver=resolve)
+    network.attach(backend, vm)
+    plan_boot(backend, vm, now)
+    op = start_compute_operation(
+        backend, req, "virtualMachines.createOrUpdate", location, resolver=creation_resolver(vm)
+    )
     if op.injected_failure:  # the operation fails at once; the VM stays, Failed, as Azure leaves it
         vm.lifecycle.ready_at = now
         vm.lifecycle.fails = True
+        vm.boot = Boot(agent_ready_at=None)
     return Reply(201, vm.to_resource(now), async_headers(op, req.base_url, location=False, notification=True))
 
 
@@ -288,38 +331,6 @@ def _image_source(backend: Backend, image_id: str, now: datetime) -> dict[str, A
             "os_disk_size_gb": image.os_disk_size_gb,
             "data_disks": list(image.data_disks),
             "hyper_v_generation": image.hyper_v_generation,
-        }
-    if parsed.kind == "versions":
-        version = backend.find(backend.versions, image_id)
-        if version is None:
-            raise ResourceNotFoundError(
-                f"The gallery image version '{image_id}' was not found.", target=target
-            )
-        state = version.provisioning_state(now)
-        if state != "Succeeded":
-            raise OperationNotAllowedError(
-                f"Gallery image version '{image_id}' is not ready to be used (provisioningState {state}).",
-                target=target,
-            )
-        definition = backend.find(
-            backend.definitions, parsed.scope.definition_id(parsed.gallery, parsed.definition)
-        )
-        if definition is None:
-            raise ResourceNotFoundError(
-                f"The gallery image '{parsed.definition}' was not found.", target=target
-            )
-        security = definition.security_type
-        vm_security = (
-            "TrustedLaunch"
-            if security.startswith("TrustedLaunch")
-            else ("ConfidentialVM" if security.startswith("ConfidentialVM") else "Standard")
-        )
-        return {
-            "os_type": definition.os_type,
-            "os_disk_size_gb": version.os_disk_size_gb,
-            "data_disks": list(version.data_disks),
-            "hyper_v_generation": definition.hyper_v_generation,
-            "security_type": vm_security,
         }
     raise InvalidParameterError(
         f"Image reference '{image_id}' must be a managed image or gallery image version id.", target=target

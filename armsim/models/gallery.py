@@ -8,6 +8,7 @@ from typing import Any
 
 from armsim.ids import Scope
 from armsim.models.lifecycle import Lifecycle
+from armsim.models.soft_delete import SoftDeletePolicy
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Gallery:
     description: str | None
     lifecycle: Lifecycle
     tags: dict[str, str] = field(default_factory=dict)
+    soft_delete: SoftDeletePolicy | None = None
 
     @property
     def id(self) -> str:
@@ -29,6 +31,8 @@ class Gallery:
             properties["description"] = self.description
         properties["identifier"] = {"uniqueName": f"{self.scope.subscription}-{self.name.upper()}"}
         properties["provisioningState"] = self.lifecycle.provisioning_state(now)
+        if self.soft_delete is not None:
+            properties["softDeletePolicy"] = self.soft_delete.to_body()
         return {
             "name": self.name,
             "id": self.id,

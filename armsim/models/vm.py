@@ -16,6 +16,7 @@ from typing import Any
 from armsim.clock import iso
 from armsim.ids import Scope
 from armsim.models.lifecycle import Lifecycle
+from armsim.models.vm_agent import Boot
 
 RUNNING = "running"
 STOPPED = "stopped"
@@ -81,6 +82,12 @@ class VirtualMachine:
     linux_deprovisioned: bool = False
     sysprep: Sysprep | None = None
     run_command_busy_until: datetime | None = None
+    boot: Boot | None = None  # created VMs: OS provisioning and agent timeline (vm_agent.py)
+    os_profile: dict[str, Any] | None = None  # as requested, secrets removed; None: the default one
+    os_profile_allowed: bool = True  # False when created from a specialized image
+    os_disk_delete_option: str = "Detach"
+    data_disk_delete_options: dict[int, str] = field(default_factory=dict)
+    network_profile: dict[str, Any] | None = None  # created from networkInterfaceConfigurations
 
     @property
     def id(self) -> str:
@@ -105,6 +112,11 @@ class VirtualMachine:
     def begin_transition(self, via: str, target: str, ends_at: datetime, now: datetime) -> None:
         self.settle(now)
         self.transition = PowerTransition(via, target, ends_at)
+
+    def agent_ready(self, now: datetime) -> bool:
+        # waagent -deprovision stops the Linux agent; the Windows agent keeps reporting through sysprep /quit.
+        up = self.power_state(now) == RUNNING and not self.linux_deprovisioned
+        return up and (self.boot is None or self.boot.agent_reports(now))
 
     def provisioning_state(self, now: datetime) -> str:
         state = self.lifecycle.provisioning_state(now)
@@ -148,7 +160,7 @@ class VirtualMachine:
                 "createOption": "FromImage",
                 "caching": "ReadWrite",
                 "managedDisk": {"storageAccountType": "Premium_LRS", "id": self.disk_id(self.os_disk_name())},
-                "deleteOption": "Detach",
+                "deleteOption": self.os_disk_delete_option,
                 "diskSizeGB": self.os_disk_size_gb,
             },
             "dataDisks": [
@@ -161,7 +173,7 @@ class VirtualMachine:
                         "storageAccountType": "Premium_LRS",
                         "id": self.disk_id(f"{self.name}_DataDisk_{disk.lun}"),
                     },
-                    "deleteOption": "Detach",
+                    "deleteOption": self.data_disk_delete_options.get(disk.lun, "Detach"),
                     "diskSizeGB": disk.size_gb,
                     "toBeDetached": False,
                 }
@@ -175,16 +187,20 @@ class VirtualMachine:
             "vmId": self.vm_id,
             "hardwareProfile": {"vmSize": self.vm_size},
             "storageProfile": storage,
-            "osProfile": {
+            "osProfile": self.os_profile
+            or {
                 "computerName": self.name[:15],
                 "adminUsername": self.admin_username,
                 os_config_key: {"provisionVMAgent": True},
                 "secrets": [],
             },
-            "networkProfile": {"networkInterfaces": [{"id": nic} for nic in self.nic_ids()]},
+            "networkProfile": self.network_profile
+            or {"networkInterfaces": [{"id": nic} for nic in self.nic_ids()]},
             "provisioningState": self.provisioning_state(now),
             "timeCreated": iso(self.lifecycle.created_at),
         }
+        if not self.os_profile_allowed:
+            del properties["osProfile"]
         if self.security_type != "Standard":
             properties["securityProfile"] = {
                 "securityType": self.security_type,
@@ -204,8 +220,11 @@ class VirtualMachine:
     def instance_view(self, now: datetime) -> dict[str, Any]:
         power = self.power_state(now)
         provisioning = self.provisioning_state(now)
+        failed = self.boot.provisioning_status(self.lifecycle.ready_at) if self.boot else None
         statuses: list[dict[str, Any]] = [
-            {
+            failed
+            if failed is not None and provisioning == "Failed"
+            else {
                 "code": f"ProvisioningState/{provisioning.lower()}",
                 "level": "Info",
                 "displayStatus": f"Provisioning {provisioning.lower()}",
@@ -217,8 +236,7 @@ class VirtualMachine:
                 {"code": "OSState/generalized", "level": "Info", "displayStatus": "VM generalized"}
             )
         statuses.append({"code": f"PowerState/{power}", "level": "Info", "displayStatus": _DISPLAY[power]})
-        # waagent -deprovision stops the Linux agent; the Windows agent keeps reporting through sysprep /quit.
-        agent_ready = power == RUNNING and not self.linux_deprovisioned
+        agent_ready = self.agent_ready(now)
         view: dict[str, Any] = {
             "computerName": self.name[:15],
             "osName": "Windows Server 2022 Datacenter" if self.os_type == "Windows" else "ubuntu",
@@ -263,4 +281,6 @@ class VirtualMachine:
             return f"GuestAgent is running and processing the extensions. ImageState: {self.image_state(now)}"
         if agent_ready:
             return "GuestAgent is running and processing the extensions."
+        if self.boot is not None:
+            return self.boot.unready_message(now, self.lifecycle.is_ready(now))
         return "VM status blob is found but not yet populated."

@@ -74,6 +74,19 @@ def version_body(source_id: str, *regions: str, **profile: Any) -> dict[str, Any
     }
 
 
+# What a VM from a generalized Linux image must be given (an admin and an SSH key, no password).
+LINUX_OS_PROFILE: dict[str, Any] = {
+    "computerName": "gate",
+    "adminUsername": "ops",
+    "linuxConfiguration": {
+        "disablePasswordAuthentication": True,
+        "ssh": {
+            "publicKeys": [{"path": "/home/ops/.ssh/authorized_keys", "keyData": "ssh-ed25519 AAAAC3 ops"}]
+        },
+    },
+}
+
+
 def generalized_vm(sim: ArmsimHandle, name: str = "build-vm", **spec: Any) -> str:
     spec.setdefault("power_state", "deallocated")
     return seed(sim, name, generalized=True, **spec)

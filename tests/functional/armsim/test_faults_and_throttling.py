@@ -9,7 +9,15 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 from azure.mgmt.compute import ComputeManagementClient
 
 from armsim.testing import ArmsimHandle, VirtualTimeTransport
-from tests.functional.armsim.conftest import RG, generalized_vm, make_client, make_gallery, seed, version_body
+from tests.functional.armsim.conftest import (
+    LINUX_OS_PROFILE,
+    RG,
+    generalized_vm,
+    make_client,
+    make_gallery,
+    seed,
+    version_body,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -244,7 +252,10 @@ def test_a_create_whose_operation_fails_leaves_a_failed_resource_that_a_retry_re
 
     sim.set_fault("virtualMachines.createOrUpdate", kind="operation_failed", code="AllocationFailed")
     image_id = retried.result().id
-    body = {"location": "westus", "properties": {"storageProfile": {"imageReference": {"id": image_id}}}}
+    body = {
+        "location": "westus",
+        "properties": {"storageProfile": {"imageReference": {"id": image_id}}, "osProfile": LINUX_OS_PROFILE},
+    }
     with pytest.raises(HttpResponseError) as err:
         client.virtual_machines.begin_create_or_update(RG, "made", body).result()
     assert err.value.error.code == "AllocationFailed"

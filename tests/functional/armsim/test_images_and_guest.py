@@ -8,6 +8,7 @@ from azure.mgmt.compute import ComputeManagementClient
 
 from armsim.testing import ArmsimHandle
 from tests.functional.armsim.conftest import (
+    LINUX_OS_PROFILE,
     LOCATION,
     RG,
     SUB,
@@ -27,9 +28,14 @@ SYSPREP_QUIT = ["& $env:SystemRoot\\System32\\Sysprep\\Sysprep.exe /oobe /genera
 
 
 def run(client: ComputeManagementClient, command: str, script: list[str], vm: str = "build-vm") -> str:
+    """The script's stdout: Windows reports it as its own status, Linux inside one 'Enable succeeded'."""
     result = client.virtual_machines.begin_run_command(
         RG, vm, {"commandId": command, "script": script}
     ).result()
+    if command == "RunShellScript":
+        (status,) = result.value
+        assert status.code == "ProvisioningState/succeeded"
+        return str(status.message).split("\n[stdout]\n", 1)[1].split("\n[stderr]\n", 1)[0]
     stdout = [v for v in result.value if v.code == "ComponentStatus/StdOut/succeeded"]
     return str(stdout[0].message)
 
@@ -93,7 +99,7 @@ def test_vm_created_from_a_version_runs_and_is_specialized(
         "properties": {
             "hardwareProfile": {"vmSize": "Standard_D4s_v5"},
             "storageProfile": {"imageReference": {"id": version.id}},
-            "osProfile": {"computerName": "verify", "adminUsername": "ops"},
+            "osProfile": {"computerName": "verify", "adminUsername": "ops", "adminPassword": "Pa55-word!"},
             "networkProfile": {"networkInterfaces": [{"id": f"/subscriptions/x/resourceGroups/{RG}/nic"}]},
         },
     }
@@ -215,6 +221,9 @@ def test_vms_created_from_a_managed_image_and_a_version_carry_its_disks_and_are_
     )
     for name, source in (("from-image", image_id), ("from-version", version_id)):
         body = {"location": LOCATION, "properties": {"storageProfile": {"imageReference": {"id": source}}}}
+        if source == version_id:  # a generalized TrustedLaunch definition: an OS profile, a TrustedLaunch VM
+            body["properties"]["osProfile"] = LINUX_OS_PROFILE
+            body["properties"]["securityProfile"] = {"securityType": "TrustedLaunch"}
         poller = client.virtual_machines.begin_create_or_update(RG, name, body)
         assert poller.polling_method()._initial_response.http_response.status_code == 201
         assert poller.result().properties.provisioning_state == "Succeeded"
