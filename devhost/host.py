@@ -482,10 +482,10 @@ class DevHost:
             inputs.append(typed_data.binding(str(binding["name"]),
                                              typed_data.string(self.engine.client_binding(self.base_url))))
         started = time.perf_counter()
-        invocation_id = ""
+        invocation_id = str(uuid.uuid4())  # the host names each invocation, as the Functions host does
         try:
-            outcome = await self._worker.invoke(function.metadata, inputs, trigger_metadata)
-            invocation_id = outcome.invocation_id
+            outcome = await self._worker.invoke(function.metadata, inputs, trigger_metadata,
+                                                invocation_id=invocation_id)
             if outcome.error is not None:
                 raise FunctionInvocationError(outcome.error.message)
             await self._write_outputs(function, outcome)

@@ -184,12 +184,13 @@ class LanguageWorker:
         trace_parent: str | None = None,
         retry_count: int = 0,
         max_retry_count: int = 0,
+        invocation_id: str | None = None,
     ) -> InvocationOutcome:
         """Run one invocation on the least busy worker; raise WorkerConnectionLostError when its
         worker died meanwhile and FunctionTimeoutError past functionTimeout."""
         slot = await self._ready_slot()
         assert slot.stream is not None
-        invocation_id = str(uuid.uuid4())
+        invocation_id = invocation_id or str(uuid.uuid4())
         request = protos.InvocationRequest(
             invocation_id=invocation_id,
             function_id=function.function_id,
