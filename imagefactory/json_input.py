@@ -112,15 +112,20 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def too_large(size: int, *, more_than: bool = False) -> RequestValidationError:
+    """The refusal of a body of `size` bytes (`more_than`: only that much was read)."""
+    said = f"more than {MAX_BODY_BYTES}" if more_than else str(size)
+    return _refuse("too_large", f"is {said} bytes; a request is at most {MAX_BODY_BYTES} bytes")
+
+
 def _text_of(body: str | bytes | bytearray) -> str:
     if isinstance(body, str):
         if len(body) > MAX_BODY_BYTES or len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
-            size = len(body.encode("utf-8", "surrogatepass"))
-            raise _refuse("too_large", f"is {size} bytes; a request is at most {MAX_BODY_BYTES} bytes")
+            raise too_large(len(body.encode("utf-8", "surrogatepass")))
         return body
     raw = bytes(body)
     if len(raw) > MAX_BODY_BYTES:
-        raise _refuse("too_large", f"is {len(raw)} bytes; a request is at most {MAX_BODY_BYTES} bytes")
+        raise too_large(len(raw))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -8,7 +8,7 @@ from imagefactory.gateway import gateway_for
 from imagefactory.identity import instance_id_for
 from imagefactory.ids import VmId
 from imagefactory.request import BuildRequest
-from imagefactory.settings import get_settings
+from imagefactory.settings import Settings, get_settings
 from imagefactory.submit import message_body, submit
 from tests.e2e.stack import BUILD_QUEUE, RESULTS_QUEUE, SUBSCRIPTION, Stack, gallery_request
 
@@ -22,7 +22,14 @@ def test_queue_message_becomes_replicated_version_and_result_message(stack: Stac
         delete_source_vm=True,
         report={"region_ready_messages": True},
     )
-    submit(document, connection_string=stack.connection, queue_name=BUILD_QUEUE)
+    settings = Settings.from_env(
+        {
+            "IMAGEFACTORY_ALLOWED_SCOPES": f"/subscriptions/{SUBSCRIPTION}",
+            "IMAGEFACTORY_ARM_ENDPOINT": stack.sim.endpoint,
+            "IMAGEFACTORY_RESULTS_QUEUE": RESULTS_QUEUE,
+        }
+    )
+    submit(document, connection_string=stack.connection, queue_name=BUILD_QUEUE, settings=settings)
     instance_id = instance_id_for(BuildRequest.parse_obj_strict(document))
 
     final = stack.wait_for_build(instance_id)
