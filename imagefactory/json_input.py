@@ -176,6 +176,15 @@ def check_structure(data: Any) -> None:
         if isinstance(value, Mapping | list | tuple):
             if depth > MAX_DEPTH:
                 raise _refuse("too_deep", f"nests arrays or objects more than {MAX_DEPTH} levels deep")
+            if isinstance(value, Mapping):
+                for key in value:
+                    if not isinstance(key, str):
+                        raise _refuse("type", f"holds an object key that is {json_type(key)}, not a string")
+                    if any(0xD800 <= ord(char) <= 0xDFFF for char in key):
+                        raise _refuse(
+                            "lone_surrogate",
+                            f"holds the key {quote(key)} with a lone surrogate, which is not text",
+                        )
             children = value.values() if isinstance(value, Mapping) else value
             stack.extend((child, depth + 1) for child in children)
         elif isinstance(value, bool):

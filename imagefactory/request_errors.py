@@ -65,11 +65,12 @@ _TYPE_MESSAGES = {
 
 def _translate(error: Any) -> list[FieldError]:
     kind: str = error["type"]
-    path = path_of(tuple(error["loc"]))
+    path = path_of(tuple(error["loc"])) or "body"
     ctx: dict[str, Any] = error.get("ctx") or {}
     value = error.get("input")
     if kind == FIELD_RULES:
-        return [FieldError(join_path(path, e.field), e.rule, e.message) for e in ctx["field_errors"]]
+        base = "" if path == "body" else path
+        return [FieldError(join_path(base, e.field), e.rule, e.message) for e in ctx["field_errors"]]
     if kind == "missing":
         return [FieldError(path, "required", "field required")]
     if kind == "extra_forbidden":

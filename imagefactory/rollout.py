@@ -29,10 +29,11 @@ from imagefactory.exceptions import (
     RolloutFileError,
 )
 from imagefactory.identity import instance_id_for
-from imagefactory.ids import ResourceGroupId, VmId, shape_of, vm_id_message
+from imagefactory.ids import ResourceGroupId, VmId, shape_of
 from imagefactory.json_input import check_structure
 from imagefactory.regions import RegionCatalog
 from imagefactory.request import BuildRequest, errors_from_validation
+from imagefactory.request_fields import VmIdStr
 from imagefactory.text import quote
 
 _LINE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
@@ -53,15 +54,6 @@ def _line_name(value: str) -> str:
             f"got {quote(value)}",
         )
     return value
-
-
-def _vm_id(value: str) -> str:
-    try:
-        return str(VmId.parse(value))
-    except ResourceIdError as error:
-        raise PydanticCustomError(
-            "resource_id", vm_id_message(error)
-        ) from None
 
 
 def _resource_group_id(value: str) -> str:
@@ -93,7 +85,7 @@ class RolloutLine(_Model):
         description="A build request without `source` (see build-request.schema.json); target.version "
         "must be a version policy."
     )
-    reference_vm: Annotated[StrictStr, AfterValidator(_vm_id)] | None = Field(
+    reference_vm: VmIdStr | None = Field(
         default=None, description="VM captured again at every occurrence."
     )
     sweep: Sweep | None = None
