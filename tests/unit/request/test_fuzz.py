@@ -48,11 +48,8 @@ SETTINGS = Settings.from_env(
         "IMAGEFACTORY_RESULT_QUEUES": "ci-results",
     }
 )
-REGIONS = frozenset(
-    json.loads(
-        (Path(__file__).resolve().parents[3] / "imagefactory" / "data" / "azure-regions.json").read_text()
-    )["clouds"]["AzureCloud"]["regions"]
-)
+REGION_FILE = Path(__file__).resolve().parents[3] / "imagefactory" / "data" / "azure-regions.json"
+REGIONS = frozenset(json.loads(REGION_FILE.read_text())["clouds"]["AzureCloud"]["regions"])
 FUZZ = settings(
     derandomize=True,
     database=None,
