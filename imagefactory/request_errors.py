@@ -71,6 +71,14 @@ def _translate(error: Any) -> list[FieldError]:
     if kind == FIELD_RULES:
         base = "" if path == "body" else path
         return [FieldError(join_path(base, e.field), e.rule, e.message) for e in ctx["field_errors"]]
+    if kind == "string_unicode":
+        return [
+            FieldError(
+                path,
+                "lone_surrogate",
+                "must not hold a lone surrogate: it is not text and cannot be encoded as UTF-8",
+            )
+        ]
     if kind == "missing":
         return [FieldError(path, "required", "field required")]
     if kind == "extra_forbidden":

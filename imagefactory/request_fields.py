@@ -90,6 +90,11 @@ def _vm_id(value: str) -> str:
             f"must be a virtual machine resource id of at most {MAX_SOURCE_ID} characters, got "
             f"{quote(value)} ({len(value)} characters)",
         )
+    parts = value.removesuffix("/").split("/")
+    if len(parts) == 9 and parts[7].lower() == "virtualmachines":  # the shape; name the VM rule first
+        broken = naming.problem(naming.VM_NAME, parts[8])
+        if broken is not None:
+            raise rule("resource_id", vm_id_message(ResourceIdError(f"{naming.VM_NAME.what} {broken}")))
     try:
         vm = VmId.parse(value)
     except ResourceIdError as error:
