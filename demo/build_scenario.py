@@ -9,8 +9,9 @@ from rich.console import Console
 from demo.errors import DemoError
 from demo.progress import watch_build
 from demo.results import print_result, wait_for_result
-from demo.stack import BUILD_QUEUE, RESULTS_QUEUE, DemoStack
+from demo.stack import BUILD_QUEUE, RESULTS_QUEUE, DemoStack, app_settings
 from imagefactory.identity import instance_id_for
+from imagefactory.settings import Settings
 from imagefactory.submit import submit, validated
 
 VM_SPEC: dict[str, Any] = {
@@ -58,7 +59,11 @@ def run(console: Console, stack: DemoStack, *, timeout: float) -> bool:
     vm_id = stack.seed_vm(VM_SPEC)
     console.print(f"seeded a prepared VM: {vm_id}")
     request = validated(build_request(vm_id))
-    message_id = submit(request, connection_string=stack.queue_connection, queue_name=BUILD_QUEUE)
+    # the producer applies the app's door with the app's own settings (scopes, result queues, opt-in)
+    settings = Settings.from_env(app_settings(stack.queue_connection, stack.arm_url, {}))
+    message_id = submit(
+        request, connection_string=stack.queue_connection, queue_name=BUILD_QUEUE, settings=settings
+    )
     build_id = instance_id_for(request)
     console.print(
         f"queued build request (message {message_id}) on [bold]{BUILD_QUEUE}[/]; build id {build_id}\n"

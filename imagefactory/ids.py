@@ -4,63 +4,67 @@ ARM treats resource ids case-insensitively, but people and tools write them in m
 Each id here keeps the names as given (they are shown back to users) and offers `key`, a
 lower-cased canonical form, for every comparison, hash and deterministic identity. The provider
 and type segments are always rendered in ARM's canonical casing.
+
+Parsing checks the shape, the subscription GUID and the resource group (imagefactory.naming), and
+refuses in every name segment what would change the URL ARM is sent: '.', '..', '?', '#', '%',
+'\\', whitespace and control characters. Nothing is trimmed or rewritten except the casing of the
+GUID and of the literal segments, which ARM does not distinguish. A request's own names are held
+to Azure's full rule per resource type at the door (imagefactory.request_fields).
 """
 
 from __future__ import annotations
 
-import re
-import uuid
 from dataclasses import dataclass
 from typing import Self
 
+from imagefactory import naming
 from imagefactory.exceptions import ResourceIdError
+from imagefactory.text import quote
 
 _PROVIDER = "Microsoft.Compute"
-
-# Azure resource group names: 1-90 of letters, digits, '_', '-', '.', '(' and ')', not ending in '.'.
-_RESOURCE_GROUP = re.compile(r"^[-\w.()]{0,89}[-\w()]$")
-# A resource name segment: no slashes, no control characters; Azure checks the finer rules.
-_NAME = re.compile(r"^[^/\x00-\x1f]{1,260}$")
+_MAX_NAME = 260
+_ID_QUOTE = 300  # ids are quoted whole in errors up to this length
 
 
 def normalize_guid(value: str) -> str:
-    """Lower-case canonical GUID text, or ResourceIdError when `value` is not a GUID."""
-    try:
-        parsed = uuid.UUID(value)
-    except ValueError:
-        raise ResourceIdError(f"subscription id {value!r} is not a GUID") from None
-    if len(value) != 36:
-        raise ResourceIdError(
-            f"subscription id {value!r} is not a GUID in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-        )
-    return str(parsed)
+    """Lower-case canonical GUID text, or ResourceIdError naming the rule when `value` is not one."""
+    broken = naming.problem(naming.GUID, value)
+    if broken is not None:
+        raise ResourceIdError(f"subscription id {broken}")
+    return value.lower()
 
 
 def check_resource_group(value: str) -> str:
     """`value` if it is a valid resource group name, else ResourceIdError saying why."""
-    if not _RESOURCE_GROUP.match(value):
-        raise ResourceIdError(
-            f"resource group {value!r} must be 1-90 letters, digits, '_', '-', '.', '(' or ')' "
-            "and must not end with '.'"
-        )
+    broken = naming.problem(naming.RESOURCE_GROUP, value)
+    if broken is not None:
+        raise ResourceIdError(f"resource group {broken}")
     return value
 
 
 def _check_name(kind: str, value: str) -> str:
-    if not _NAME.match(value):
-        raise ResourceIdError(f"{kind} name {value!r} is empty or contains '/' or control characters")
+    """A name segment that leaves the URL as it is (Azure's finer rule is checked by the caller)."""
+    bad = (
+        value in (".", "..")
+        or len(value) > _MAX_NAME
+        or any(char in "?#%\\" or char.isspace() or not char.isprintable() for char in value)
+    )
+    if bad:
+        raise ResourceIdError(
+            f"{kind} name {quote(value)} must be 1-{_MAX_NAME} characters without '?', '#', '%', '\\', "
+            "whitespace or control characters, and not '.' or '..'"
+        )
     return value
 
 
 def _segments(text: str) -> list[str]:
     if not isinstance(text, str):
         raise ResourceIdError(f"a resource id must be a string, got {type(text).__name__}")
-    stripped = text.strip()
-    if not stripped.startswith("/"):
-        raise ResourceIdError(f"{text!r} does not start with '/subscriptions/'")
-    parts = stripped.rstrip("/").split("/")[1:]
+    if not text.startswith("/"):
+        raise ResourceIdError(f"{quote(text, _ID_QUOTE)} does not start with '/subscriptions/'")
+    parts = text.removesuffix("/").split("/")[1:]
     if any(part == "" for part in parts):
-        raise ResourceIdError(f"{text!r} contains an empty segment ('//')")
+        raise ResourceIdError(f"{quote(text, _ID_QUOTE)} contains an empty segment ('//')")
     return parts
 
 
@@ -68,14 +72,15 @@ def _match(text: str, pattern: list[str | None]) -> list[str]:
     """The variable segments of `text` for `pattern` (None = variable, str = literal, any case)."""
     parts = _segments(text)
     if len(parts) != len(pattern):
-        raise ResourceIdError(f"{text!r} does not have the shape {_shape(pattern)}")
+        raise ResourceIdError(f"{quote(text, _ID_QUOTE)} does not have the shape {_shape(pattern)}")
     values: list[str] = []
     for part, literal in zip(parts, pattern, strict=True):
         if literal is None:
             values.append(part)
         elif part.lower() != literal.lower():
             raise ResourceIdError(
-                f"{text!r} has segment {part!r} where {literal!r} is expected (shape {_shape(pattern)})"
+                f"{quote(text, _ID_QUOTE)} has segment {quote(part)} where {literal!r} is expected "
+                f"(shape {_shape(pattern)})"
             )
     return values
 

@@ -28,6 +28,7 @@ from imagefactory.gateway.facts import (
     VersionFacts,
     VmFacts,
 )
+from imagefactory.opt_in import carries_delete_opt_in
 from imagefactory.request import BuildRequest, GalleryTarget, ManagedImageTarget
 from imagefactory.versioning import next_version
 
@@ -117,7 +118,7 @@ def make_plan(
     if vm is not None and not adopt:
         blockers.extend(_vm_readiness(request, vm))
     delete_vm = request.delete_source_vm and vm is not None
-    if delete_vm and vm is not None and vm.tags.get(delete_opt_in_tag, "").lower() != "true":
+    if delete_vm and vm is not None and not carries_delete_opt_in(vm.tags, delete_opt_in_tag):
         blockers.append(
             PlanIssue(
                 field="delete_source_vm",

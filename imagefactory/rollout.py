@@ -29,11 +29,16 @@ from imagefactory.exceptions import (
     RolloutFileError,
 )
 from imagefactory.identity import instance_id_for
-from imagefactory.ids import ResourceGroupId, VmId, shape_of, vm_id_message
+from imagefactory.ids import ResourceGroupId, VmId, shape_of
+from imagefactory.json_input import check_structure
+from imagefactory.regions import RegionCatalog
 from imagefactory.request import BuildRequest, errors_from_validation
+from imagefactory.request_fields import VmIdStr
+from imagefactory.text import quote
 
-_LINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+_LINE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _NOT_IN_CORRELATION_ID = re.compile(r"[^A-Za-z0-9._:@-]")
+MAX_ROLLOUT_CHARACTERS = 1024 * 1024
 # A syntactically valid VM id that stands in for `source` while a template is checked at load time.
 _PLACEHOLDER_SOURCE = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rollout-template"
@@ -42,21 +47,13 @@ _PLACEHOLDER_SOURCE = (
 
 
 def _line_name(value: str) -> str:
-    if not _LINE_NAME.match(value):
+    if not _LINE_NAME.fullmatch(value):
         raise PydanticCustomError(
             "line_name",
-            f"must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit, got {value!r}",
+            "must be 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit, "
+            f"got {quote(value)}",
         )
     return value
-
-
-def _vm_id(value: str) -> str:
-    try:
-        return str(VmId.parse(value))
-    except ResourceIdError as error:
-        raise PydanticCustomError(
-            "resource_id", vm_id_message(error)
-        ) from None
 
 
 def _resource_group_id(value: str) -> str:
@@ -88,7 +85,7 @@ class RolloutLine(_Model):
         description="A build request without `source` (see build-request.schema.json); target.version "
         "must be a version policy."
     )
-    reference_vm: Annotated[StrictStr, AfterValidator(_vm_id)] | None = Field(
+    reference_vm: VmIdStr | None = Field(
         default=None, description="VM captured again at every occurrence."
     )
     sweep: Sweep | None = None
@@ -137,8 +134,13 @@ def _template_errors(line: RolloutLine) -> list[FieldError]:
     ]
     if preset:
         return preset
+    document = line.request_document(_PLACEHOLDER_SOURCE)
     try:
-        request = BuildRequest.model_validate(line.request_document(_PLACEHOLDER_SOURCE))
+        check_structure(document)
+    except RequestValidationError as error:
+        return [FieldError("template", e.rule, e.message) for e in error.errors]
+    try:
+        request = BuildRequest.model_validate(document)
     except ValidationError as error:
         return errors_from_validation(error, prefix="template")
     errors: list[FieldError] = []
@@ -214,10 +216,17 @@ class RolloutFile(_Model):
 
 
 def _decode(text: str, source: str) -> Any:
+    if len(text) > MAX_ROLLOUT_CHARACTERS:
+        too_large = f"is {len(text)} characters; at most {MAX_ROLLOUT_CHARACTERS}"
+        raise RolloutFileError(source, [FieldError("", "too_large", too_large)])
     if text.lstrip().startswith("{") or source.lower().endswith(".json"):
         try:
             return json.loads(text)
-        except json.JSONDecodeError as error:
+        except (RecursionError, ValueError) as error:
+            if not isinstance(error, json.JSONDecodeError):
+                raise RolloutFileError(
+                    source, [FieldError("", "json", f"cannot be decoded: {quote(str(error))}")]
+                ) from None
             raise RolloutFileError(
                 source,
                 [
@@ -228,6 +237,9 @@ def _decode(text: str, source: str) -> Any:
             ) from None
     try:
         return yaml.safe_load(text)
+    except (RecursionError, ValueError) as error:  # deep nesting, or an integer past Python's limit
+        undecodable = f"cannot be decoded: {quote(str(error))}"
+        raise RolloutFileError(source, [FieldError("", "yaml", undecodable)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
@@ -340,11 +352,16 @@ def _sources(line: RolloutLine, vms_by_group: Callable[[str], list[VmSummary]]) 
 
 
 def plan(
-    rollout: RolloutFile, *, occurrence: datetime, vms_by_group: Callable[[str], list[VmSummary]]
+    rollout: RolloutFile,
+    *,
+    occurrence: datetime,
+    vms_by_group: Callable[[str], list[VmSummary]],
+    regions: RegionCatalog | None = None,
 ) -> RolloutPlan:
     """Builds for one occurrence; a broken line is reported and does not hold back the others.
 
-    Requests are validated with `occurrence` as the clock (an end_of_life already passed fails).
+    Requests are validated with `occurrence` as the clock (an end_of_life already passed fails)
+    and `regions` as the region catalog (default: the public cloud's list).
     """
     stamp = occurrence_stamp(occurrence)
     builds: list[PlannedBuild] = []
@@ -357,7 +374,7 @@ def plan(
             document = line.request_document(str(vm_id))
             document["correlation_id"] = correlation_id
             try:
-                request = BuildRequest.parse_obj_strict(document, now=occurrence)
+                request = BuildRequest.parse_obj_strict(document, now=occurrence, regions=regions)
             except RequestValidationError as error:
                 problems.append(LineProblem(line.name, str(vm_id), tuple(error.errors)))
                 continue

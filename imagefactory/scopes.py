@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from imagefactory.exceptions import FieldError, ResourceIdError, ScopeConfigurationError
 from imagefactory.ids import ResourceGroupId, normalize_guid
+from imagefactory.opt_in import carries_delete_opt_in
 from imagefactory.request import BuildRequest, GalleryTarget
 
 ALLOWED_SCOPES_SETTING = "IMAGEFACTORY_ALLOWED_SCOPES"
@@ -108,10 +109,8 @@ class AllowedScopes:
         ]
 
     def check_delete_opt_in(self, vm_tags: Mapping[str, str]) -> FieldError | None:
-        """None when the VM carries `<tag>=true` (tag names compare case-insensitively, as in ARM)."""
-        wanted = self.delete_opt_in_tag.lower()
-        value = next((v for name, v in vm_tags.items() if name.lower() == wanted), None)
-        if value is not None and value.strip().lower() == "true":
+        """None when the VM carries `<tag>=true` (imagefactory.opt_in: the one rule for it)."""
+        if carries_delete_opt_in(vm_tags, self.delete_opt_in_tag):
             return None
         return FieldError(
             "delete_source_vm",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +25,10 @@ REJECTS_SUFFIX = "-rejects"
 POISON_SUFFIX = "-poison"
 # The build queue lends its name to `<queue>-rejects` and `<queue>-poison`, which must be valid too.
 BUILD_QUEUE_MAX = QUEUE_NAME_MAX - max(len(REJECTS_SUFFIX), len(POISON_SUFFIX))
+# Queues of the Durable Functions task hub (any hub: `<hub>-control-00`..`-15`, `<hub>-workitems`)
+# and of the Functions host itself: a message of ours there would be read as a command.
+_HOST_QUEUES = re.compile("(?:[a-z0-9-]+-control-[0-9]{2}|[a-z0-9-]+-workitems|azure-webjobs-[a-z0-9-]*)")
+_LIST_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 class Settings(BaseModel):
@@ -181,6 +186,13 @@ class Settings(BaseModel):
         description="NAME of the app setting holding the storage connection string used for the "
         "build queue, the results queue and region-ready messages.",
     )
+    result_queues: str = Field(
+        "",
+        alias="IMAGEFACTORY_RESULT_QUEUES",
+        description="Further queues a request's report.results_queue may name (separated by commas, "
+        "semicolons or whitespace); IMAGEFACTORY_RESULTS_QUEUE is always allowed. Never the build "
+        "queue, its -rejects/-poison queues or the durable task hub's queues.",
+    )
     delete_opt_in_tag: str = Field(
         "imagefactory-allow-delete",
         alias="IMAGEFACTORY_DELETE_OPT_IN_TAG",
@@ -198,6 +210,13 @@ class Settings(BaseModel):
         alias="IMAGEFACTORY_ALLOWED_SCOPES",
         description="ARM scopes (/subscriptions/{id} or /subscriptions/{id}/resourceGroups/{rg}), "
         "separated by commas, semicolons or newlines, that requests may touch. Empty = nothing.",
+    )
+    extra_regions: str = Field(
+        "",
+        alias="IMAGEFACTORY_EXTRA_REGIONS",
+        description="Region names accepted besides the built-in list of the cloud that "
+        "IMAGEFACTORY_ARM_ENDPOINT names (imagefactory/data/azure-regions.json), separated by commas, "
+        "semicolons or whitespace: a region opened after the list was updated, or a cloud it lacks.",
     )
     rollout_schedule: str = Field(
         "0 0 2 * * *",
@@ -240,6 +259,31 @@ class Settings(BaseModel):
             )
         return value
 
+    @field_validator("extra_regions")
+    @classmethod
+    def _region_names(cls, value: str) -> str:
+        from imagefactory.regions import parse_region_list
+
+        parse_region_list(value)
+        return value
+
+    @model_validator(mode="after")
+    def _result_queues_are_not_the_apps_own(self) -> Settings:
+        named = [("IMAGEFACTORY_RESULTS_QUEUE", self.results_queue)]
+        named += [("IMAGEFACTORY_RESULT_QUEUES", name) for name in split_list(self.result_queues)]
+        for setting, name in named:
+            if not is_valid_queue_name(name):
+                raise ValueError(f"{setting}: {name!r} is not a valid queue name")
+            reserved = reserved_queue_reason(name, self.build_queue)
+            if reserved is not None:
+                raise ValueError(f"{setting}: {name!r} {reserved}")
+        return self
+
+    def allowed_result_queues(self) -> list[str]:
+        """IMAGEFACTORY_RESULTS_QUEUE first, then IMAGEFACTORY_RESULT_QUEUES, each once."""
+        names = [self.results_queue, *split_list(self.result_queues)]
+        return list(dict.fromkeys(names))
+
     @model_validator(mode="after")
     def _poll_bounds_ordered(self) -> Settings:
         if self.replication_poll_min_seconds > self.replication_poll_max_seconds:
@@ -272,13 +316,31 @@ def is_valid_queue_name(name: str) -> bool:
     """Azure Storage queue naming rule: 3-63 of a-z 0-9 and single '-', alphanumeric at both ends.
 
     The one check for every queue name the product is given: app settings, a request's
-    report.results_queue and the submit CLI's --queue.
+    report.results_queue and the submit CLI's --queue (imagefactory.naming.QUEUE_NAME).
     """
-    if not 3 <= len(name) <= QUEUE_NAME_MAX or name != name.lower() or "--" in name:
-        return False
-    if name.startswith("-") or name.endswith("-"):
-        return False
-    return all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in name)
+    from imagefactory.naming import QUEUE_NAME
+
+    return isinstance(name, str) and QUEUE_NAME.matches(name)
+
+
+def split_list(text: str) -> list[str]:
+    """Entries of a list setting separated by commas, semicolons or whitespace."""
+    return [entry for entry in _LIST_SEPARATORS.split(text or "") if entry]
+
+
+def reserved_queue_reason(name: str, build_queue: str) -> str | None:
+    """Why `name` must never receive a result message (None: it may), naming the rule."""
+    if name in (build_queue, f"{build_queue}{REJECTS_SUFFIX}", f"{build_queue}{POISON_SUFFIX}"):
+        return (
+            f"is the build queue {build_queue!r} or one of its {REJECTS_SUFFIX}/{POISON_SUFFIX} queues: "
+            "a result there would be read as a request"
+        )
+    if _HOST_QUEUES.fullmatch(name):
+        return (
+            "is a queue of the durable task hub (<hub>-control-NN, <hub>-workitems) or of the Functions "
+            "host (azure-webjobs-*)"
+        )
+    return None
 
 
 def _describe(model: type[Settings], err: Any) -> str:
@@ -287,7 +349,7 @@ def _describe(model: type[Settings], err: Any) -> str:
     info = model.model_fields.get(field_name)
     env_name = info.alias if info is not None and info.alias else (field_name or "settings")
     message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"{env_name}: {message}"
+    return f"{env_name}: {message}" if loc else message
 
 
 @functools.lru_cache(maxsize=1)

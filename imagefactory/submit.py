@@ -1,8 +1,9 @@
 """Put a build request on the build queue, the way a build system (or an operator) would.
 
-The request is validated here first, with the same rules and texts as the queue trigger, so a
-producer learns about a broken request at once instead of finding it in the poison queue later.
-The message body is the request's canonical JSON; its encoding must match the Functions host's
+The request passes the door first (imagefactory.admission: the same rules and texts as the queue
+trigger, scope allow-list, result queues and delete opt-in included), so a producer learns about
+a refused request at once, and a refused request is never sent. The message body is the
+request's canonical JSON; its encoding must match the Functions host's
 `extensions.queues.messageEncoding` (host.json), which is base64 unless set to "none".
 """
 
@@ -13,9 +14,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
+from imagefactory.admission import TagReader, admit
 from imagefactory.exceptions import SubmitError
 from imagefactory.request import BuildRequest
-from imagefactory.settings import is_valid_queue_name
+from imagefactory.settings import Settings, is_valid_queue_name
 
 MessageEncoding = Literal["base64", "none"]
 MAX_MESSAGE_BYTES = 64 * 1024  # Azure Storage queue limit for the encoded message
@@ -24,12 +26,30 @@ MAX_MESSAGE_BYTES = 64 * 1024  # Azure Storage queue limit for the encoded messa
 def validated(
     request: BuildRequest | Mapping[str, Any] | str | bytes, *, now: datetime | None = None
 ) -> BuildRequest:
-    """The request as a validated model (a model is re-checked: time-relative rules may have expired)."""
+    """The request as a validated model (a model is re-checked: time-relative rules may have expired).
+
+    The request's own rules only; `admitted` adds the door's checks against the app settings.
+    """
     if isinstance(request, BuildRequest):
         return BuildRequest.parse_obj_strict(request.model_dump(mode="json"), now=now)
     if isinstance(request, str | bytes):
         return BuildRequest.parse_json(request, now=now)
     return BuildRequest.parse_obj_strict(request, now=now)
+
+
+def admitted(
+    request: BuildRequest | Mapping[str, Any] | str | bytes,
+    *,
+    settings: Settings,
+    read_tags: TagReader | None = None,
+    now: datetime | None = None,
+) -> BuildRequest:
+    """The request as the queue trigger would admit it (RequestValidationError otherwise).
+
+    `read_tags` reads the source VM's tags for the delete opt-in (default: through ARM, as the
+    trigger does; AzureCallError when ARM cannot be read).
+    """
+    return admit(request, settings=settings, read_tags=read_tags, now=now)
 
 
 def message_body(request: BuildRequest) -> str:
@@ -44,14 +64,35 @@ def submit(
     queue_name: str,
     encoding: MessageEncoding = "base64",
     client_options: Mapping[str, Any] | None = None,
+    settings: Settings | None = None,
+    read_tags: TagReader | None = None,
 ) -> str:
-    """Validate `request` and enqueue it; returns the queue message id.
+    """Admit `request` at the door and enqueue it; returns the queue message id.
 
-    Raises RequestValidationError (field errors) before touching storage, SubmitError when the
-    message cannot be enqueued. A missing queue is created, as the Functions host would.
-    `client_options` go to the QueueClient (retry_policy, connection_timeout, transport, ...).
+    Raises RequestValidationError (field errors, scopes, result queue, opt-in) before touching
+    storage, SubmitError when the message cannot be enqueued. `settings` are the app settings
+    whose rules apply (default: read from the environment). A missing queue is created, as the
+    Functions host would. `client_options` go to the QueueClient (retry_policy, transport, ...).
     """
-    build = validated(request)
+    build = admitted(request, settings=settings or Settings.from_env(), read_tags=read_tags)
+    return send(
+        build,
+        connection_string=connection_string,
+        queue_name=queue_name,
+        encoding=encoding,
+        client_options=client_options,
+    )
+
+
+def send(
+    build: BuildRequest,
+    *,
+    connection_string: str,
+    queue_name: str,
+    encoding: MessageEncoding = "base64",
+    client_options: Mapping[str, Any] | None = None,
+) -> str:
+    """Enqueue a request that was admitted already (`admitted`); returns the queue message id."""
     if not is_valid_queue_name(queue_name):
         raise SubmitError(f"queue name {queue_name!r} is not a valid storage queue name")
     if encoding not in ("base64", "none"):

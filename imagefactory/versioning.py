@@ -3,6 +3,11 @@
 Azure names a gallery image version `Major.Minor.Patch`, digits only, each part a signed 32-bit
 integer. Versions sort numerically ("1.10.0" is newer than "1.9.0"), and "latest" means the
 numerically highest version not excluded from latest, so a policy must always move forward.
+
+A version a request names must be written the one way Azure prints it (imagefactory.naming:
+ASCII digits, no leading zeros; 0.0.0 is a valid name, as every part may be 0): it is refused,
+never rewritten. Names read back from Azure are read leniently (`read_version`), because a
+policy must see every version that exists.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, fi
 from pydantic_core import PydanticCustomError
 
 from imagefactory.exceptions import VersionFormatError, VersionPolicyError
+from imagefactory.naming import INT32_MAX, version_problem
 
-INT32_MAX = 2_147_483_647
-_VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_EXISTING = re.compile("([0-9]{1,10})[.]([0-9]{1,10})[.]([0-9]{1,10})")
 _PART_NAMES = ("major", "minor", "patch")
 
 PolicyName = Literal["next_patch", "next_minor", "date"]
@@ -35,16 +40,24 @@ class Version(NamedTuple):
 
 
 def parse_version(text: str) -> Version:
-    """Parse `Major.Minor.Patch`; VersionFormatError says which rule failed."""
-    match = _VERSION.match(text) if isinstance(text, str) else None
+    """Parse a version a request names; VersionFormatError says which rule failed (never rewrites)."""
+    if not isinstance(text, str):
+        raise VersionFormatError(f"must be a string Major.Minor.Patch, got {type(text).__name__}")
+    broken = version_problem(text)
+    if broken is not None:
+        raise VersionFormatError(broken)
+    major, minor, patch = (int(part) for part in text.split("."))
+    return Version(major, minor, patch)
+
+
+def read_version(name: str) -> Version | None:
+    """A version name as Azure reports it (ASCII digits, within int32), or None when it is none."""
+    match = _EXISTING.fullmatch(name)
     if match is None:
-        raise VersionFormatError(
-            f"must be Major.Minor.Patch with digits only (for example 1.0.0), got {text!r}"
-        )
+        return None
     parts = [int(group) for group in match.groups()]
-    for name, value in zip(_PART_NAMES, parts, strict=True):
-        if value > INT32_MAX:
-            raise VersionFormatError(f"{name} part {value} of {text!r} exceeds {INT32_MAX} (32-bit integer)")
+    if any(part > INT32_MAX for part in parts):
+        return None
     return Version(*parts)
 
 
@@ -80,13 +93,7 @@ class VersionPolicy(BaseModel):
 
 def _parsed_existing(existing: list[str]) -> list[Version]:
     """Existing names that parse; Azure only stores valid names, so others are ignored."""
-    versions: list[Version] = []
-    for name in existing:
-        try:
-            versions.append(parse_version(name))
-        except VersionFormatError:
-            continue
-    return versions
+    return [version for version in (read_version(name) for name in existing) if version is not None]
 
 
 def _bump(current: Version, part: Literal["minor", "patch"], policy: str) -> str:

@@ -27,7 +27,7 @@ from imagefactory.ids import ResourceGroupId
 from imagefactory.rollout import PlannedBuild, RolloutPlan, VmSummary, load_rollout, plan
 from imagefactory.settings import Settings, get_settings
 from triggers.decisions import decide
-from triggers.door import admit, gateway_tag_reader
+from triggers.door import admit, gateway_tag_reader, region_catalog
 from triggers.occurrence import occurrence_of
 from triggers.registry import SCHEDULE_EXPRESSION, bp, typed
 from triggers.starting import read_existing, start_or_report
@@ -67,7 +67,7 @@ def expand_occurrence(settings: Settings, occurrence: datetime) -> RolloutPlan:
             listings[group] = list(gateway_for(settings, rg.subscription_id).list_vms(rg))
         return listings[group]
 
-    return plan(rollout, occurrence=occurrence, vms_by_group=vms_by_group)
+    return plan(rollout, occurrence=occurrence, vms_by_group=vms_by_group, regions=region_catalog(settings))
 
 
 async def run_rollout(

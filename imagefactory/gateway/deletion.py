@@ -10,6 +10,7 @@ the only copy of a machine.
 from __future__ import annotations
 
 from imagefactory.gateway.facts import ImageFacts, VersionFacts, VmFacts
+from imagefactory.opt_in import carries_delete_opt_in
 
 
 def _succeeded(state: str | None) -> bool:
@@ -25,7 +26,7 @@ def deletion_refusal(
     regions: list[str] | None = None,
 ) -> str | None:
     """Why `vm` must not be deleted now (None = it may): the opt-in tag and a verified image."""
-    if vm.tags.get(opt_in_tag, "").lower() != "true":
+    if not carries_delete_opt_in(vm.tags, opt_in_tag):
         return f"VM {vm.name!r} does not carry the tag {opt_in_tag}=true (any more)"
     if version is None and image is None:
         return "the image it became does not exist"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -159,3 +160,36 @@ def test_completed_build_reports_result_and_is_not_repeated(stack: Stack) -> Non
     assert again.status_code == 200
     assert again.json()["action"] == "report_succeeded"
     assert len(stack.version_puts("6.0.0")) == 1
+
+
+def test_hostile_bodies_answer_400_with_the_reason(stack: Stack) -> None:
+    vm_id = stack.seed_vm("vm-http-hostile")
+    bodies = {
+        "deep nesting": (b"[" * 5_000 + b"]" * 5_000, ("body", "too_deep")),
+        "huge integer": (b'{"source": ' + b"7" * 5_000 + b"}", ("body", "number")),
+        "larger than a queue message": (b" " * (70 * 1024) + b"{}", ("body", "too_large")),
+        "not UTF-8": (b'{"source": "\xff"}', ("body", "encoding")),
+        "results to the task hub": (
+            json.dumps(
+                gallery_request(vm_id, "7.0.0", report={"results_queue": "imagefactory-control-00"})
+            ).encode(),
+            ("report.results_queue", "results_queue_not_allowed"),
+        ),
+        "unknown region": (
+            json.dumps(
+                gallery_request(vm_id, "7.0.1")
+                | {
+                    "target": gallery_request(vm_id, "7.0.1")["target"]
+                    | {"replication": {"target_regions": [{"name": "narnia"}]}}
+                }
+            ).encode(),
+            ("target.replication.target_regions[0].name", "unknown_region"),
+        ),
+    }
+    for route in ("builds", "plan"):
+        for name, (body, field_rule) in bodies.items():
+            response = stack.http("POST", route, data=body, headers={"content-type": "application/json"})
+            assert response.status_code == 400, (route, name, response.text)
+            errors = response.json()["errors"]
+            assert [(e["field"], e["rule"]) for e in errors] == [field_rule], (route, name)
+            assert all(e["message"] for e in errors)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from imagefactory.gateway import gateway_for
 from imagefactory.identity import instance_id_for
 from imagefactory.ids import VmId
 from imagefactory.request import BuildRequest
-from imagefactory.settings import get_settings
+from imagefactory.settings import Settings, get_settings
 from imagefactory.submit import message_body, submit
 from tests.e2e.stack import BUILD_QUEUE, RESULTS_QUEUE, SUBSCRIPTION, Stack, gallery_request
 
@@ -22,7 +23,14 @@ def test_queue_message_becomes_replicated_version_and_result_message(stack: Stac
         delete_source_vm=True,
         report={"region_ready_messages": True},
     )
-    submit(document, connection_string=stack.connection, queue_name=BUILD_QUEUE)
+    settings = Settings.from_env(
+        {
+            "IMAGEFACTORY_ALLOWED_SCOPES": f"/subscriptions/{SUBSCRIPTION}",
+            "IMAGEFACTORY_ARM_ENDPOINT": stack.sim.endpoint,
+            "IMAGEFACTORY_RESULTS_QUEUE": RESULTS_QUEUE,
+        }
+    )
+    submit(document, connection_string=stack.connection, queue_name=BUILD_QUEUE, settings=settings)
     instance_id = instance_id_for(BuildRequest.parse_obj_strict(document))
 
     final = stack.wait_for_build(instance_id)
@@ -121,3 +129,45 @@ def test_invalid_messages_go_to_rejects_with_their_errors_and_start_nothing(stac
     touched = {e.path.lower() for e in writes_after[len(writes_before) :]}
     assert not any("vm-reject" in path for path in touched)
     assert stack.drain(f"{BUILD_QUEUE}-poison") == []
+
+
+def test_hostile_messages_go_to_rejects_with_a_reason_never_to_poison(stack: Stack) -> None:
+    inside = stack.seed_vm("vm-hostile-01")
+    feedback = gallery_request(inside, "3.1.0", report={"results_queue": BUILD_QUEUE})
+    bodies: dict[str, bytes] = {
+        "deep nesting": b"[" * 1_500 + b"]" * 1_500,
+        "huge integer": b'{"source": ' + b"7" * 5_000 + b"}",
+        "not UTF-8": b'{"source": "\xff\xfe"}',
+        "NaN": b'{"source": NaN}',
+        "duplicate key": b'{"source": "a", "source": "b"}',
+        "top level array": b"[1, 2]",
+        "results fed back into the build queue": json.dumps(feedback).encode(),
+        "VM name '..'": json.dumps(gallery_request(inside.rsplit("/", 1)[0] + "/..", "3.1.1")).encode(),
+    }
+    expected = {
+        "deep nesting": ("body", "too_deep"),
+        "huge integer": ("body", "number"),
+        "not UTF-8": ("body", "encoding"),
+        "NaN": ("body", "number"),
+        "duplicate key": ("body", "duplicate_key"),
+        "top level array": ("body", "type"),
+        "results fed back into the build queue": ("report.results_queue", "results_queue_not_allowed"),
+        "VM name '..'": ("source", "resource_id"),
+    }
+    digests = {hashlib.sha256(body).hexdigest(): name for name, body in bodies.items()}
+    for body in bodies.values():
+        stack.send(body)
+
+    rejects = stack.wait_for_messages(
+        f"{BUILD_QUEUE}-rejects", lambda m: m["original"]["sha256"] in digests, count=len(bodies)
+    )
+    found = {digests[m["original"]["sha256"]]: m for m in rejects}
+    for name, (field, rule) in expected.items():
+        document = found[name]
+        assert [(e["field"], e["rule"]) for e in document["errors"]] == [(field, rule)], name
+        assert document["dequeue_count"] == 1, "an invalid message must not be retried"
+        assert all(e["message"] for e in document["errors"])
+    assert stack.drain(f"{BUILD_QUEUE}-poison") == []
+    assert (
+        stack.status(instance_id_for(BuildRequest.parse_obj_strict(gallery_request(inside, "3.1.0")))) is None
+    )

@@ -11,6 +11,10 @@ SUB = "2b1c0e1a-7f00-4e5d-9d51-0c1a2b3c4d5e"
 RG = f"/subscriptions/{SUB}/resourceGroups/rg"
 GALLERY = f"/subscriptions/{SUB}/resourceGroups/rg-img/providers/Microsoft.Compute/galleries/gal"
 VERSION = f"{GALLERY}/images/def/versions/1.2.3"
+GUID_RULE = (
+    "must be a GUID of 32 hexadecimal digits 0-9 a-f in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
+    "(no braces), "
+)
 
 
 def test_each_kind_round_trips_through_its_canonical_text() -> None:
@@ -65,17 +69,16 @@ def test_navigation_between_parent_and_child_ids() -> None:
         ),
         (
             "/subscriptions/1234/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/v",
-            "subscription id '1234' is not a GUID",
+            f"subscription id {GUID_RULE}got '1234' (is 4 characters long)",
         ),
         (
             RG.replace(SUB, SUB.replace("-", "")) + "/providers/Microsoft.Compute/virtualMachines/v",
-            f"subscription id '{SUB.replace('-', '')}' is not a GUID in the form "
-            "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+            f"subscription id {GUID_RULE}got '{SUB.replace('-', '')}' (has no hyphens)",
         ),
         (
             f"/subscriptions/{SUB}/resourceGroups/bad!rg/providers/Microsoft.Compute/virtualMachines/v",
-            "resource group 'bad!rg' must be 1-90 letters, digits, '_', '-', '.', '(' or ')' "
-            "and must not end with '.'",
+            "resource group must be 1-90 ASCII letters, digits, '_', '-', '.', '(' or ')', not ending "
+            "with '.', got 'bad!rg'",
         ),
     ],
 )
@@ -95,3 +98,33 @@ def test_shape_names_every_placeholder() -> None:
 def test_a_version_id_is_not_a_definition_id() -> None:
     with pytest.raises(ResourceIdError, match="does not have the shape"):
         DefinitionId.parse(VERSION)
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        (f"{RG}/providers/Microsoft.Compute/virtualMachines/.", "virtual machine name '.'"),
+        (f"{RG}/providers/Microsoft.Compute/virtualMachines/..", "virtual machine name '..'"),
+        (f"{RG}/providers/Microsoft.Compute/virtualMachines/vm%2F1", "virtual machine name 'vm%2F1'"),
+        (f"{RG}/providers/Microsoft.Compute/virtualMachines/vm?x", "virtual machine name 'vm?x'"),
+        (f"{RG}/providers/Microsoft.Compute/virtualMachines/vm#x", "virtual machine name 'vm#x'"),
+        (f"{RG}/providers/Microsoft.Compute/virtualMachines/vm 1", "virtual machine name 'vm 1'"),
+        (f"{RG}/providers/Microsoft.Compute/virtualMachines/vm\n", "virtual machine name 'vm\\n'"),
+        (f" {RG}/providers/Microsoft.Compute/virtualMachines/vm", "does not start with '/subscriptions/'"),
+        (
+            f"{RG.replace(SUB, '{' + SUB + '}')}/providers/Microsoft.Compute/virtualMachines/vm",
+            "(has braces)",
+        ),
+    ],
+)
+def test_names_that_would_change_the_url_are_refused_never_trimmed(text: str, detail: str) -> None:
+    with pytest.raises(ResourceIdError) as caught:
+        VmId.parse(text)
+    assert detail in str(caught.value)
+
+
+def test_upper_case_guids_are_the_same_id_and_rendered_lower_case() -> None:
+    parsed = VmId.parse(
+        f"/subscriptions/{SUB.upper()}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/v"
+    )
+    assert parsed.subscription_id == SUB

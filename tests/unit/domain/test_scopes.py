@@ -33,7 +33,11 @@ def test_parse_accepts_every_separator_and_any_case() -> None:
     ("entry", "reason"),
     [
         ("*", "'*' does not start with '/subscriptions/'"),
-        ("/subscriptions/prod", "subscription id 'prod' is not a GUID"),
+        (
+            "/subscriptions/prod",
+            "subscription id must be a GUID of 32 hexadecimal digits 0-9 a-f in the form "
+            "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (no braces), got 'prod' (is 4 characters long)",
+        ),
         (
             f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Compute",
             f"'/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.Compute' "

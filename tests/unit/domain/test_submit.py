@@ -14,14 +14,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from azure.core.exceptions import ResourceExistsError
 from azure.storage.queue import LinearRetry, QueueClient
 
 from imagefactory.__main__ import main
-from imagefactory.exceptions import RequestValidationError, SubmitError
+from imagefactory.admission import TagReader
+from imagefactory.exceptions import AzureCallError, RequestValidationError, SubmitError
 from imagefactory.identity import instance_id_for
+from imagefactory.ids import VmId
 from imagefactory.request import BuildRequest
+from imagefactory.settings import Settings
 from imagefactory.submit import submit
-from tests.unit.request.samples import gallery_request
+from tests.unit.request.samples import OTHER_SUBSCRIPTION, SUBSCRIPTION, gallery_request
+
+SCOPE = f"/subscriptions/{SUBSCRIPTION}"
+SETTINGS = Settings.from_env({"IMAGEFACTORY_ALLOWED_SCOPES": SCOPE})
 
 REPO = Path(__file__).resolve().parents[3]
 AZURITE = REPO / "node_modules" / ".bin" / "azurite-queue"
@@ -94,7 +101,9 @@ def _received(connection_string: str, queue: str) -> list[str]:
 
 @pytest.mark.timeout(60)
 def test_submit_sends_base64_json_of_the_validated_request(connection_string: str) -> None:
-    message_id = submit(gallery_request(), connection_string=connection_string, queue_name="builds-b64")
+    message_id = submit(
+        gallery_request(), connection_string=connection_string, queue_name="builds-b64", settings=SETTINGS
+    )
 
     [raw] = _received(connection_string, "builds-b64")
     body = json.loads(base64.b64decode(raw))
@@ -106,7 +115,13 @@ def test_submit_sends_base64_json_of_the_validated_request(connection_string: st
 @pytest.mark.timeout(60)
 def test_submit_with_no_encoding_sends_plain_json(connection_string: str) -> None:
     request = BuildRequest.parse_obj_strict(gallery_request(correlation_id="ci:1"))
-    submit(request, connection_string=connection_string, queue_name="builds-plain", encoding="none")
+    submit(
+        request,
+        connection_string=connection_string,
+        queue_name="builds-plain",
+        encoding="none",
+        settings=SETTINGS,
+    )
     [raw] = _received(connection_string, "builds-plain")
     assert json.loads(raw)["correlation_id"] == "ci:1"
 
@@ -120,6 +135,7 @@ def test_invalid_request_never_reaches_the_queue(connection_string: str) -> None
             json.dumps(gallery_request(generalize="sometimes")),
             connection_string=connection_string,
             queue_name="builds-invalid",
+            settings=SETTINGS,
         )
     assert caught.value.errors[0].field == "generalize"
     assert _received(connection_string, "builds-invalid") == []
@@ -132,16 +148,22 @@ def test_unreachable_storage_and_bad_queue_names_are_submit_errors() -> None:
         f"QueueEndpoint=http://127.0.0.1:{_free_port()}/{DEV_ACCOUNT};"
     )
     with pytest.raises(SubmitError, match="queue name 'Builds' is not a valid storage queue name"):
-        submit(gallery_request(), connection_string=closed, queue_name="Builds")
+        submit(gallery_request(), connection_string=closed, queue_name="Builds", settings=SETTINGS)
     with pytest.raises(SubmitError, match="could not enqueue on 'builds'"):
         submit(
             gallery_request(),
             connection_string=closed,
             queue_name="builds",
             client_options={"retry_policy": NO_RETRY},
+            settings=SETTINGS,
         )
     with pytest.raises(SubmitError, match="the storage connection string is not usable"):
-        submit(gallery_request(), connection_string="not a connection string", queue_name="builds")
+        submit(
+            gallery_request(),
+            connection_string="not a connection string",
+            queue_name="builds",
+            settings=SETTINGS,
+        )
 
 
 @pytest.mark.timeout(60)
@@ -155,6 +177,7 @@ def test_cli_submit_prints_the_message_id_or_the_errors(
     good.write_text(json.dumps(gallery_request()))
     monkeypatch.setenv("AzureWebJobsStorage", connection_string)
     monkeypatch.setenv("IMAGEFACTORY_BUILD_QUEUE", "builds-cli")
+    monkeypatch.setenv("IMAGEFACTORY_ALLOWED_SCOPES", SCOPE)
 
     assert main(["submit", str(good)]) == 0
     printed = capsys.readouterr()
@@ -177,6 +200,7 @@ def test_cli_without_a_connection_string_names_the_setting(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AzureWebJobsStorage", raising=False)
+    monkeypatch.setenv("IMAGEFACTORY_ALLOWED_SCOPES", SCOPE)
     request = tmp_path / "request.json"
     request.write_text(json.dumps(gallery_request()))
     assert main(["submit", str(request)]) == 2
@@ -219,3 +243,143 @@ def test_module_entry_point_runs_as_a_process(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr == "body: not valid JSON at line 1 column 12: Expecting value\n"
+
+
+# --- the CLI applies the queue trigger's door: refused requests exit 2 and are never sent ---------
+
+
+def _empty_queue(connection_string: str, name: str) -> None:
+    with QueueClient.from_connection_string(connection_string, name) as client:
+        try:
+            client.create_queue()
+        except ResourceExistsError:
+            client.clear_messages()
+
+
+def _tags(found: dict[str, str] | None) -> TagReader:
+    def read(vm: VmId) -> dict[str, str] | None:
+        return found
+
+    return read
+
+
+def _unreachable(vm: VmId) -> dict[str, str] | None:
+    raise AzureCallError("ConnectionError", f"ARM could not be reached for {vm.name}")
+
+
+REFUSED_BODIES: dict[str, tuple[bytes, str]] = {
+    "out of scope": (
+        json.dumps(
+            gallery_request(
+                target={
+                    "kind": "gallery",
+                    "gallery": {"subscription_id": OTHER_SUBSCRIPTION, "resource_group": "rg-x", "name": "g"},
+                    "definition": {"name": "d"},
+                    "version": "1.0.0",
+                }
+            )
+        ).encode(),
+        "target.gallery: the gallery's resource group "
+        f"/subscriptions/{OTHER_SUBSCRIPTION}/resourceGroups/rg-x is outside the scopes allowed by "
+        "IMAGEFACTORY_ALLOWED_SCOPES",
+    ),
+    "results queue is the build queue": (
+        json.dumps(gallery_request(report={"results_queue": "image-builds"})).encode(),
+        "report.results_queue: must be a configured result queue: one of 'image-build-results' "
+        "(IMAGEFACTORY_RESULTS_QUEUE, IMAGEFACTORY_RESULT_QUEUES), got 'image-builds' ('image-builds' is the "
+        "build queue 'image-builds' or one of its -rejects/-poison queues: a result there would be read as a "
+        "request)",
+    ),
+    "too deep": (b"[" * 5000 + b"]" * 5000, "body: nests arrays or objects more than 32 levels deep"),
+    "huge integer": (
+        b'{"source": ' + b"9" * 5000 + b"}",
+        "body: holds an integer of 5000 digits; numbers in a request have at most 20",
+    ),
+    "not UTF-8": (b'{"source": "\xff"}', "body: not valid UTF-8 at byte 12"),
+    "too large": (b" " * (64 * 1024 + 10) + b"{}", "body: is 65548 bytes; a request is at most 65536 bytes"),
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("case", sorted(REFUSED_BODIES))
+def test_cli_refuses_what_the_queue_trigger_refuses_and_sends_nothing(
+    case: str,
+    connection_string: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body, first_line = REFUSED_BODIES[case]
+    queue = "builds-refused"
+    _empty_queue(connection_string, queue)
+    monkeypatch.setenv("IMAGEFACTORY_ALLOWED_SCOPES", SCOPE)
+    path = tmp_path / "request.json"
+    path.write_bytes(body)
+    code = main(
+        ["submit", str(path), "--connection-string", connection_string, "--queue", queue],
+        read_tags=_tags(None),
+    )
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.splitlines()[0] == first_line
+    assert all(": " in line for line in err.splitlines())
+    assert _received(connection_string, queue) == []
+
+
+@pytest.mark.timeout(60)
+def test_cli_checks_the_delete_opt_in_tag_with_the_one_rule(
+    connection_string: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    queue = "builds-opt-in"
+    _empty_queue(connection_string, queue)
+    monkeypatch.setenv("IMAGEFACTORY_ALLOWED_SCOPES", SCOPE)
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(gallery_request(delete_source_vm=True)))
+    argv = ["submit", str(path), "--connection-string", connection_string, "--queue", queue]
+
+    assert main(argv, read_tags=_tags({"imagefactory-allow-delete": "yes"})) == 2
+    assert capsys.readouterr().err == (
+        "delete_source_vm: the source VM must carry the tag imagefactory-allow-delete=true before Image "
+        "Factory may delete it\n"
+    )
+    assert _received(connection_string, queue) == []
+
+    assert main(argv, read_tags=_unreachable) == 1
+    assert "nothing was sent" in capsys.readouterr().err
+    assert _received(connection_string, queue) == []
+
+    # name in any casing, value trimmed and in any casing: what the plan and the delete step accept too
+    assert main(argv, read_tags=_tags({"ImageFactory-Allow-Delete": " TRUE "})) == 0
+    capsys.readouterr()
+    assert len(_received(connection_string, queue)) == 1
+
+
+@pytest.mark.timeout(60)
+def test_cli_reads_the_rules_from_a_local_settings_file(
+    connection_string: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("IMAGEFACTORY_ALLOWED_SCOPES", raising=False)
+    monkeypatch.delenv("IMAGEFACTORY_RESULT_QUEUES", raising=False)
+    queue = "builds-settings-file"
+    _empty_queue(connection_string, queue)
+    settings = tmp_path / "local.settings.json"
+    settings.write_text(
+        json.dumps(
+            {"Values": {"IMAGEFACTORY_ALLOWED_SCOPES": SCOPE, "IMAGEFACTORY_RESULT_QUEUES": "ci-results"}}
+        )
+    )
+    path = tmp_path / "request.json"
+    path.write_text(json.dumps(gallery_request(report={"results_queue": "ci-results"})))
+    argv = ["submit", str(path), "--connection-string", connection_string, "--queue", queue]
+
+    assert main(argv) == 2  # the environment allows no scope
+    assert capsys.readouterr().err.startswith("source: no subscription or resource group is allowed yet")
+    assert main([*argv, "--settings", str(settings)]) == 0
+    capsys.readouterr()
+    assert len(_received(connection_string, queue)) == 1

@@ -16,19 +16,49 @@ def policy(name: str, major: int | None = None) -> VersionPolicy:
     return VersionPolicy.model_validate({"policy": name, "major": major})
 
 
+RULE = (
+    "must be Major.Minor.Patch: three parts of ASCII digits 0-9 without leading zeros, each at most "
+    "2147483647 (for example 1.0.0)"
+)
+
+
 def test_parse_version_reads_three_numeric_parts() -> None:
     assert parse_version("1.10.0") == Version(1, 10, 0)
     assert str(parse_version("0.0.2147483647")) == "0.0.2147483647"
-    assert parse_version("01.002.3") == Version(1, 2, 3)
+    assert parse_version("0.0.0") == Version(0, 0, 0)  # Azure: every part is 0..2147483647
+
+
+def test_versions_are_refused_never_rewritten() -> None:
+    with pytest.raises(VersionFormatError) as caught:
+        parse_version("01.002.3")
+    assert str(caught.value) == (
+        f"{RULE}, got '01.002.3' (a leading zero: Azure reads each part as a number, so it would be the "
+        "same version as one written without it)"
+    )
+    arabic_indic_one = "\u0661"
+    with pytest.raises(VersionFormatError, match="contains a non-ASCII digit"):
+        parse_version(f"{arabic_indic_one}.0.0")
+    with pytest.raises(VersionFormatError, match="ends with a line break"):
+        parse_version("1.0.0\n")
+    with pytest.raises(VersionFormatError, match="major part of 30 digits"):
+        parse_version("9" * 30 + ".0.0")
+
+
+def test_names_azure_reports_are_read_leniently_for_policies() -> None:
+    from imagefactory.versioning import read_version
+
+    assert read_version("01.2.3") == Version(1, 2, 3)
+    assert read_version("\u0661.0.0") is None
+    assert read_version("1.0.0\n") is None
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("1.0", "must be Major.Minor.Patch with digits only (for example 1.0.0), got '1.0'"),
-        ("1.0.0.0", "must be Major.Minor.Patch with digits only (for example 1.0.0), got '1.0.0.0'"),
-        ("v1.0.0", "must be Major.Minor.Patch with digits only (for example 1.0.0), got 'v1.0.0'"),
-        ("1.-1.0", "must be Major.Minor.Patch with digits only (for example 1.0.0), got '1.-1.0'"),
+        ("1.0", f"{RULE}, got '1.0'"),
+        ("1.0.0.0", f"{RULE}, got '1.0.0.0'"),
+        ("v1.0.0", f"{RULE}, got 'v1.0.0'"),
+        ("1.-1.0", f"{RULE}, got '1.-1.0'"),
         ("2147483648.0.0", "major part 2147483648 of '2147483648.0.0' exceeds 2147483647 (32-bit integer)"),
         (
             "1.0.99999999999",

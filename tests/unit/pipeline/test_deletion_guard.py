@@ -89,3 +89,23 @@ def test_managed_image_must_have_succeeded() -> None:
     )
     done = image.model_copy(update={"provisioning_state": "Succeeded"})
     assert deletion_refusal(_vm(**OPTED_IN), opt_in_tag=TAG, image=done) is None
+
+
+@pytest.mark.parametrize(
+    ("tags", "allowed"),
+    [
+        ({TAG: "true"}, True),
+        ({"ImageFactory-Allow-Delete": "True"}, True),  # the door's rule: name in any casing
+        ({TAG: " TRUE "}, True),  # value trimmed, any casing
+        ({TAG: "1"}, False),
+        ({TAG: "true", "IMAGEFACTORY-ALLOW-DELETE": "false"}, False),  # every casing must consent
+    ],
+)
+def test_delete_step_reads_the_opt_in_tag_with_the_doors_rule(tags: dict[str, str], allowed: bool) -> None:
+    from imagefactory.scopes import AllowedScopes
+
+    version = _version(westeurope="Completed")
+    refusal = deletion_refusal(_vm(**tags), opt_in_tag=TAG, version=version, regions=["westeurope"])
+    assert (refusal is None) is allowed
+    door = AllowedScopes.parse("", delete_opt_in_tag=TAG).check_delete_opt_in(tags)
+    assert (door is None) is allowed

@@ -224,3 +224,23 @@ def test_failed_version_from_another_source_is_never_replaced() -> None:
     plan = _plan(_request(rebuild_failed=True), _vm(), state)
     assert plan.replace_failed is None
     assert [(b.field, b.rule) for b in plan.blockers] == [("target.version", "version_exists")]
+
+
+@pytest.mark.parametrize(
+    ("tags", "allowed"),
+    [
+        ({"imagefactory-allow-delete": "true"}, True),
+        ({"ImageFactory-Allow-Delete": "TRUE"}, True),  # what the door accepts, the plan accepts
+        ({"imagefactory-allow-delete": " true "}, True),
+        ({"imagefactory-allow-delete": "yes"}, False),
+        ({"imagefactory-allow-delete": ""}, False),
+        ({"owner": "ci"}, False),
+    ],
+)
+def test_plan_reads_the_opt_in_tag_with_the_doors_rule(tags: dict[str, str], allowed: bool) -> None:
+    from imagefactory.opt_in import carries_delete_opt_in
+
+    plan = _plan(_request(delete_source_vm=True), _vm(tags=tags), _existing(_definition()))
+    blocked = "delete_opt_in_missing" in [b.rule for b in plan.blockers]
+    assert blocked is not allowed
+    assert carries_delete_opt_in(tags, "imagefactory-allow-delete") is allowed

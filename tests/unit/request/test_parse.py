@@ -147,7 +147,11 @@ def test_bytes_with_utf8_bom_are_accepted() -> None:
             '{"source": "a", "source": "b"}',
             FieldError("body", "duplicate_key", "key 'source' appears more than once in one object"),
         ),
-        (b"\xff\xfe{}", FieldError("body", "encoding", "not valid UTF-8 at byte 0")),
+        (
+            b"\xff\xfe{}",
+            FieldError("body", "encoding", "not valid UTF-8 at byte 0 (UTF-16 or UTF-32 is not accepted)"),
+        ),
+        (b"{\"a\": \x80}", FieldError("body", "encoding", "not valid UTF-8 at byte 6")),
     ],
 )
 def test_malformed_bodies_name_the_body_and_the_position(body: str | bytes, expected: FieldError) -> None:
@@ -167,7 +171,8 @@ def test_every_broken_rule_is_reported_at_once_and_str_joins_them() -> None:
         ("colour", "unknown_field"),
     ]
     assert str(caught.value) == (
-        "target.version: must be Major.Minor.Patch with digits only (for example 1.0.0), got '1.0'; "
+        "target.version: must be Major.Minor.Patch: three parts of ASCII digits 0-9 without leading zeros, "
+        "each at most 2147483647 (for example 1.0.0), got '1.0'; "
         "delete_source_vm: must be true or false, got a string; "
         "colour: unknown field (not part of the schema)"
     )

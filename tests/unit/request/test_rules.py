@@ -12,6 +12,14 @@ from imagefactory.request import BuildRequest
 
 from .samples import NOW, SUBSCRIPTION, gallery_request, managed_image_request, with_target
 
+GUID_RULE = (
+    "must be a GUID of 32 hexadecimal digits 0-9 a-f in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx "
+    "(no braces), "
+)
+VERSION_RULE = (
+    "Major.Minor.Patch: three parts of ASCII digits 0-9 without leading zeros, each at most 2147483647 "
+    "(for example 1.0.0)"
+)
 VM_SHAPE = (
     "/subscriptions/{subscription-guid}/resourceGroups/{resource-group}/providers/Microsoft.Compute/"
     "virtualMachines/{vm-name}"
@@ -57,7 +65,8 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "source",
             "resource_id",
-            f"must be a virtual machine resource id {VM_SHAPE}: subscription id 'abc' is not a GUID",
+            f"must be a virtual machine resource id {VM_SHAPE}: subscription id {GUID_RULE}got 'abc' "
+            "(is 3 characters long)",
         ),
     ),
     (
@@ -95,7 +104,7 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "target.gallery.subscription_id",
             "subscription_id",
-            "must be a subscription GUID: subscription id 'prod' is not a GUID",
+            f"{GUID_RULE}got 'prod' (is 4 characters long)",
         ),
     ),
     (
@@ -114,8 +123,7 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "target.gallery.resource_group",
             "resource_group_name",
-            "resource group 'rg.' must be 1-90 letters, digits, '_', '-', '.', '(' or ')' and must not "
-            "end with '.'",
+            "must be 1-90 ASCII letters, digits, '_', '-', '.', '(' or ')', not ending with '.', got 'rg.'",
         ),
     ),
     (
@@ -125,7 +133,7 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
             "target.definition.name",
             "definition_name",
             "must be 1-80 letters, digits, '.', '_' or '-', starting and ending with a letter or digit, "
-            "got 'web image'",
+            "got 'web image' (contains whitespace)",
         ),
     ),
     (
@@ -136,7 +144,8 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "target.gallery.location",
             "location",
-            "must be an Azure region name such as 'westeurope' or 'West US 2', got 'west-europe'",
+            "must be an Azure region name such as 'westeurope' or 'West US 2' (ASCII letters and digits, "
+            "words separated by single spaces), got 'west-europe'",
         ),
     ),
     (
@@ -145,7 +154,7 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "target.version",
             "version_format",
-            "must be Major.Minor.Patch with digits only (for example 1.0.0), got '1.0'",
+            f"must be {VERSION_RULE}, got '1.0'",
         ),
     ),
     (
@@ -319,7 +328,7 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "correlation_id",
             "correlation_id",
-            f"must be 1-128 characters of A-Z a-z 0-9 . _ : @ -, got {'x' * 129!r}",
+            f"must be 1-128 characters of A-Z a-z 0-9 . _ : @ -, got {'x' * 64!r}... (129 characters)",
         ),
     ),
     (
@@ -328,8 +337,8 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "report.results_queue",
             "queue_name",
-            "must be a storage queue name: 3-63 lower-case letters, digits and single hyphens, starting and "
-            "ending with a letter or digit, got 'Image-Results'",
+            "must be 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter "
+            "or digit, got 'Image-Results'",
         ),
     ),
     (
@@ -338,8 +347,8 @@ CASES: list[tuple[str, dict[str, Any], FieldError]] = [
         FieldError(
             "report.results_queue",
             "queue_name",
-            "must be a storage queue name: 3-63 lower-case letters, digits and single hyphens, starting and "
-            "ending with a letter or digit, got 'image--results'",
+            "must be 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter "
+            "or digit, got 'image--results'",
         ),
     ),
     (
