@@ -11,6 +11,8 @@ import json
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 from aiohttp import web
@@ -193,9 +195,15 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         reply = Reply(err.status, err.envelope(), err.headers)
     except ConfigError as err:
         reply = Reply(400, {"error": {"code": "InvalidAdminRequest", "message": str(err)}})
-    reply.headers = {**headers, **reply.headers}
+    # ARM's Date header is the server's time: here, the simulated clock's.
+    reply.headers = {"Date": http_date(backend.now()), **headers, **reply.headers}
     _log(backend, method, path, query, reply.status, kind, operation, wall)
     return _to_response(reply)
+
+
+def http_date(moment: datetime) -> str:
+    """RFC 7231 IMF-fixdate, as ARM writes its Date header."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _log(

@@ -77,6 +77,12 @@ param buildQueueName string = 'image-builds'
 @description('Results queue (IMAGEFACTORY_RESULTS_QUEUE).')
 param resultsQueueName string = 'image-build-results'
 
+@description('Further queues a request may name as report.results_queue (IMAGEFACTORY_RESULT_QUEUES); the results queue is always allowed.')
+param extraResultQueueNames array = []
+
+@description('Region names accepted besides the built-in list of the cloud (IMAGEFACTORY_EXTRA_REGIONS), e.g. a region opened after the list was updated.')
+param extraRegions array = []
+
 @description('NCRONTAB schedule of the nightly rollout timer (IMAGEFACTORY_ROLLOUT_SCHEDULE).')
 param rolloutSchedule string = '0 0 2 * * *'
 
@@ -216,6 +222,8 @@ var imageFactorySettings = {
   IMAGEFACTORY_ALLOWED_SCOPES: join(allowedResourceGroupIds, ',')
   IMAGEFACTORY_BUILD_QUEUE: buildQueueName
   IMAGEFACTORY_RESULTS_QUEUE: resultsQueueName
+  IMAGEFACTORY_RESULT_QUEUES: join(extraResultQueueNames, ',')
+  IMAGEFACTORY_EXTRA_REGIONS: join(extraRegions, ',')
   IMAGEFACTORY_QUEUE_CONNECTION: 'AzureWebJobsStorage'
   IMAGEFACTORY_DELETE_OPT_IN_TAG: deleteOptInTag
   IMAGEFACTORY_ROLLOUT_SCHEDULE: rolloutSchedule

@@ -86,7 +86,7 @@ def watch_replication(context: Any) -> Steps:
             )
         version = VersionFacts.model_validate(raw)
         now = context.current_utc_datetime
-        seen = observe(watch, version.replication, now)
+        seen = observe(watch, version.replication, observed_at(version, now))
         watch = seen.watch
         for region in seen.newly_completed:
             if data.get("region_ready_messages"):
@@ -177,3 +177,13 @@ def _announce(
     if not published.get("published"):
         return f"region-ready message for {region} {published.get('reason')}"
     return None
+
+
+def observed_at(version: VersionFacts, now: datetime) -> datetime:
+    """When the replication status was true: Azure's answer time (never later than this episode;
+    the episode runs some time after the read, and a rate measured from the episode's time could
+    overstate how far a region had got)."""
+    if version.read_at is None:
+        return now
+    read = datetime.fromisoformat(version.read_at)
+    return min(read, now)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
@@ -108,7 +110,13 @@ class ComputeGateway:
         return definition_facts(body) if body is not None else None
 
     def get_version(self, version: VersionId) -> VersionFacts | None:
-        """The version with its per-region replication status."""
+        """The version with its per-region replication status, and when Azure read it."""
+        answered: dict[str, str] = {}
+
+        def keep_date(pipeline_response: Any, deserialized: Any, _headers: Any) -> Any:
+            answered["date"] = pipeline_response.http_response.headers.get("Date", "")
+            return deserialized
+
         body = self._read(
             lambda: self._client.gallery_image_versions.get(
                 version.resource_group,
@@ -116,9 +124,14 @@ class ComputeGateway:
                 version.definition,
                 version.name,
                 expand="ReplicationStatus",
+                cls=keep_date,
             )
         )
-        return version_facts(body) if body is not None else None
+        if body is None:
+            return None
+        facts = version_facts(body)
+        read_at = http_date(answered.get("date", ""))
+        return facts.model_copy(update={"read_at": read_at.isoformat()}) if read_at else facts
 
     def list_versions(self, definition: DefinitionId) -> list[VersionFacts]:
         """Every version of a definition; empty when the definition (or gallery) does not exist."""
@@ -420,6 +433,15 @@ class ComputeGateway:
         recorder = _ResponseRecorder()
         self._call(lambda: begin(recorder))
         return recorder.started(operation, resource_id)
+
+
+def http_date(text: str) -> datetime | None:
+    """An HTTP Date header as an aware datetime (None when absent or malformed)."""
+    try:
+        moment = parsedate_to_datetime(text) if text else None
+    except (TypeError, ValueError):
+        return None
+    return moment if moment is None or moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _run_command_streams(body: Any) -> tuple[str, str]:

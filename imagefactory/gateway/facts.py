@@ -100,6 +100,9 @@ class VersionFacts(_Facts):
     data_disk_luns: list[int] = Field(default_factory=list)
     tags: dict[str, str] = Field(default_factory=dict)
     replication: ReplicationSummary | None = None
+    # When Azure answered the read (its Date header, ISO 8601): the instant the replication status
+    # was true, which is what a progress rate must be measured against.
+    read_at: str | None = None
 
     @property
     def source(self) -> str | None:

@@ -30,6 +30,8 @@ DERIVED = {
     "IMAGEFACTORY_ALLOWED_SCOPES": "join(allowedResourceGroupIds, ',')",
     "IMAGEFACTORY_BUILD_QUEUE": "buildQueueName",
     "IMAGEFACTORY_RESULTS_QUEUE": "resultsQueueName",
+    "IMAGEFACTORY_RESULT_QUEUES": "join(extraResultQueueNames, ',')",
+    "IMAGEFACTORY_EXTRA_REGIONS": "join(extraRegions, ',')",
     "IMAGEFACTORY_DELETE_OPT_IN_TAG": "deleteOptInTag",
     "IMAGEFACTORY_ROLLOUT_SCHEDULE": "rolloutSchedule",
     "IMAGEFACTORY_ROLLOUT_FILE": "rolloutFile",

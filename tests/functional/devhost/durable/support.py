@@ -39,7 +39,10 @@ def stop_workers() -> None:
 
 
 def run[T](coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run, then drop the SDK's module-global aiohttp session bound to the closed loop."""
+    """asyncio.run with a fresh SDK client session (its module-global one binds to the loop that
+    first used it), dropped again afterwards."""
+    http_utils._client_session = None
+    http_utils._session_lock = asyncio.Lock()
     try:
         return asyncio.run(asyncio.wait_for(coroutine, 60))
     finally:
