@@ -17,7 +17,6 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,20 +24,27 @@ from aiohttp import web
 
 from devhost.azurite import AzuriteQueue
 from devhost.clock import Clock, RealClock
-from devhost.errors import AppLoadError, BindingError, FunctionNotFoundError, HostStateError, SettingsError
+from devhost.errors import AppLoadError, BindingError, FunctionNotFoundError, HostStateError
 from devhost.function_index import IndexedFunction, index_functions
+from devhost.host_config import (
+    DEFAULT_SCRIPT_FILE,
+    DURABLE_TRIGGERS,
+    SCRIPT_FILE_SETTING,
+    HostConfig,
+    check_worker_runtime,
+    worker_process_count,
+)
 from devhost.http_server import HttpFront, HttpKeys, HttpRoute, http_route
 from devhost.logs import HOST_LOGGER, log_invocation
+from devhost.queue_outputs import QueueOutputs, QueueTarget
 from devhost.queues import (
     QueueGateway,
     QueueListener,
     QueueOptions,
     ReceivedMessage,
     check_queue_name,
-    encode_body,
-    output_bodies,
 )
-from devhost.settings import AppSettings, exported, load_settings, parse_timespan, read_host_json
+from devhost.settings import AppSettings, exported, load_settings, read_host_json
 from devhost.timers import NcrontabSchedule, TimerRunner
 from devhost.worker import typed_data
 from devhost.worker.errors import WorkerError
@@ -48,61 +54,8 @@ from devhost.worker.typed_data import HttpReply
 if TYPE_CHECKING:
     from devhost.durable.engine import DurableEngine
 
-DEFAULT_TASK_HUB = "TestHubName"
-DURABLE_TRIGGERS = ("orchestrationTrigger", "activityTrigger")
-RETURN = "$return"
-# What functionTimeout means when host.json does not set it (the Premium and Flex default).
-DEFAULT_FUNCTION_TIMEOUT = 30 * 60.0
-WORKER_RUNTIME_SETTING = "FUNCTIONS_WORKER_RUNTIME"
-PROCESS_COUNT_SETTING = "FUNCTIONS_WORKER_PROCESS_COUNT"
-SCRIPT_FILE_SETTING = "PYTHON_SCRIPT_FILE_NAME"
-DEFAULT_SCRIPT_FILE = "function_app.py"
-
-
 class FunctionInvocationError(Exception):
     """The function failed in the worker (or the worker was lost); the message is the host's."""
-
-
-@dataclass(frozen=True)
-class QueueTarget:
-    """A resolved queue binding: where messages are read from or written to."""
-
-    queue_name: str
-    connection: str | None  # the binding's connection setting name (None = AzureWebJobsStorage)
-
-
-@dataclass(frozen=True)
-class HostConfig:
-    """What host.json says, read once at start."""
-
-    queue_options: QueueOptions
-    route_prefix: str
-    task_hub: str
-    max_concurrent_activities: int
-    max_concurrent_orchestrations: int
-    function_timeout: float | None  # None: unbounded ("-1")
-
-    @classmethod
-    def from_host_json(cls, document: dict[str, Any], settings: AppSettings | None = None) -> HostConfig:
-        """host.json as the host reads it; `%NAME%` in the task hub name is an app setting, as the
-        Durable extension resolves it (a missing setting is an error, as there)."""
-        extensions = document.get("extensions", {}) or {}
-        durable = extensions.get("durableTask", {}) or {}
-        http = extensions.get("http", {}) or {}
-        timeout = document.get("functionTimeout")
-        function_timeout: float | None = DEFAULT_FUNCTION_TIMEOUT
-        if timeout is not None:
-            function_timeout = None if str(timeout).strip() == "-1" else parse_timespan(
-                timeout, field="functionTimeout"
-            )
-        return cls(
-            queue_options=QueueOptions.from_host_json(document),
-            route_prefix=str(http.get("routePrefix", "api")),
-            task_hub=_task_hub(str(durable.get("hubName") or DEFAULT_TASK_HUB), settings),
-            max_concurrent_activities=int(durable.get("maxConcurrentActivityFunctions", 8)),
-            max_concurrent_orchestrations=int(durable.get("maxConcurrentOrchestratorFunctions", 8)),
-            function_timeout=function_timeout,
-        )
 
 
 class DevHost:
@@ -145,7 +98,7 @@ class DevHost:
         self._settings: AppSettings | None = None
         self._config: HostConfig | None = None
         self._base_url: str | None = None
-        self._outputs: dict[tuple[str, str], QueueTarget] = {}
+        self._outputs = QueueOutputs(self._gateway)
         self.started = False
 
     # -- public surface ---------------------------------------------------------------------------
@@ -301,7 +254,7 @@ class DevHost:
         settings = load_settings(self.app_dir, self._setting_overrides)
         self._settings = settings
         self._stack.enter_context(exported(settings.exports))
-        _check_worker_runtime(settings)
+        check_worker_runtime(settings)
         config = HostConfig.from_host_json(read_host_json(self.app_dir), settings)
         self._config = config
         script = settings.get(SCRIPT_FILE_SETTING) or DEFAULT_SCRIPT_FILE
@@ -310,7 +263,7 @@ class DevHost:
         await self._ensure_azurite(settings)
         self._worker = LanguageWorker(
             self.app_dir, environment=self._worker_environment(), function_timeout=config.function_timeout,
-            process_count=_process_count(settings), python=self._worker_python,
+            process_count=worker_process_count(settings), python=self._worker_python,
         )
         metadata = await asyncio.to_thread(self._worker.start)
         self._functions = index_functions(metadata)
@@ -354,8 +307,8 @@ class DevHost:
             for binding in function.bindings_of("OUT", "queue"):
                 queue = check_queue_name(self._settings_resolve(function, str(binding.get("queueName"))),
                                          where=where)
-                self._outputs[(function.name, str(binding["name"]))] = QueueTarget(
-                    queue, _optional_str(binding.get("connection")))
+                self._outputs.add(function.name, str(binding["name"]),
+                                  QueueTarget(queue, _optional_str(binding.get("connection"))))
             if function.trigger_type == "httpTrigger":
                 routes.append(http_route(function))
             elif function.trigger_type == "timerTrigger":
@@ -397,9 +350,7 @@ class DevHost:
                 options=self._config.queue_options, handler=self._queue_callback(function),
                 function_name=function.name,
             ))
-        for (function_name, _), target in self._outputs.items():
-            self._settings.connection_string(target.connection, where=f"function {function_name!r}",
-                                             azurite=self._azurite_connection)
+        self._outputs.check_connections(self._settings, self._azurite_connection)
 
     def _export_development_storage(self, azurite: str) -> None:
         """Give app code the real connection string wherever a setting says UseDevelopmentStorage=true.
@@ -421,7 +372,9 @@ class DevHost:
     async def _start_http(self, routes: list[HttpRoute], prefix: str) -> None:
         app = web.Application(client_max_size=100 * 1024 * 1024)
         if self._engine is not None:
-            self._engine.add_routes(app)
+            from devhost.durable.http_api import DurableHttpApi
+
+            DurableHttpApi(self._engine).add_routes(app)
         HttpFront(routes=routes, invoke=self._run_http, admin_invoke=self.admin_invoke, keys=self._keys,
                   route_prefix=prefix).mount(app)
         runner = web.AppRunner(app, access_log=None)
@@ -488,7 +441,10 @@ class DevHost:
                                                 invocation_id=invocation_id)
             if outcome.error is not None:
                 raise FunctionInvocationError(outcome.error.message)
-            await self._write_outputs(function, outcome)
+            assert self._settings is not None and self._config is not None
+            await self._outputs.write(function, outcome, settings=self._settings,
+                                      azurite=self._azurite_connection,
+                                      encoding=self._config.queue_options.message_encoding)
         except (FunctionInvocationError, WorkerError, BindingError) as error:
             log_invocation(function=function.name, trigger=function.trigger_type, invocation_id=invocation_id,
                            duration_ms=(time.perf_counter() - started) * 1000, outcome="failed",
@@ -506,22 +462,6 @@ class DevHost:
                        status=status, **log_extra)
         return outcome
 
-    async def _write_outputs(self, function: IndexedFunction, outcome: InvocationOutcome) -> None:
-        assert self._settings is not None and self._config is not None
-        for binding in function.bindings_of("OUT", "queue"):
-            name = str(binding["name"])
-            data = outcome.return_value if name == RETURN else outcome.outputs.get(name)
-            value = typed_data.to_value(data)
-            if value is None:
-                continue
-            target = self._outputs[(function.name, name)]
-            where = f"function {function.name!r}"
-            connection = self._settings.connection_string(target.connection, where=where,
-                                                          azurite=self._azurite_connection)
-            for body in output_bodies(value, where=where):
-                text = encode_body(body, self._config.queue_options.message_encoding)
-                await self._gateway.send(connection, target.queue_name, text)
-
     # -- helpers ----------------------------------------------------------------------------------
 
     def _function(self, name: str) -> IndexedFunction:
@@ -538,38 +478,6 @@ class DevHost:
     async def _quietly(work: Any) -> None:
         with contextlib.suppress(Exception):  # already logged by _invoke
             await work
-
-
-def _task_hub(name: str, settings: AppSettings | None) -> str:
-    if settings is None:
-        return name
-    resolved = settings.resolve(name, where="host.json extensions.durableTask.hubName").strip()
-    return resolved or DEFAULT_TASK_HUB
-
-
-def _check_worker_runtime(settings: AppSettings) -> None:
-    """The host starts the worker FUNCTIONS_WORKER_RUNTIME names; devhost has only the Python one."""
-    runtime = settings.get(WORKER_RUNTIME_SETTING)
-    if runtime is not None and runtime.strip().lower() != "python":
-        raise SettingsError(
-            f"{WORKER_RUNTIME_SETTING} is {runtime!r}: devhost runs the Python worker only "
-            "(set it to \"python\", as a Python Function App has it)"
-        )
-
-
-def _process_count(settings: AppSettings) -> int:
-    value = settings.get(PROCESS_COUNT_SETTING)
-    if value is None or not value.strip():
-        return 1
-    try:
-        count = int(value)
-    except ValueError:
-        raise SettingsError(
-            f"{PROCESS_COUNT_SETTING}: must be a whole number from 1 to 10, got {value!r}"
-        ) from None
-    if not 1 <= count <= 10:
-        raise SettingsError(f"{PROCESS_COUNT_SETTING}: must be from 1 to 10, got {count}")
-    return count
 
 
 def _optional_str(value: Any) -> str | None:

@@ -15,6 +15,7 @@ from azure.durable_functions.models.utils import http_utils
 from devhost.clock import VirtualClock
 from devhost.durable import DurableEngine
 from devhost.durable.functions import durable_functions
+from devhost.durable.http_api import DurableHttpApi
 from devhost.worker.durable_invoker import WorkerDurableInvoker
 from devhost.worker.language_worker import LanguageWorker
 
@@ -70,7 +71,7 @@ async def running_engine(worker: LanguageWorker, *, store_path: Path | None = No
 async def serving(engine: DurableEngine) -> AsyncIterator[str]:
     """Serve the engine's Durable HTTP API on a free local port; yields the base URL."""
     app = web.Application()
-    engine.add_routes(app)
+    DurableHttpApi(engine).add_routes(app)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
