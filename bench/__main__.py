@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import cold_start, replay_cost, scale, time_to_image
+from bench import cold_start, replay_cost, scale, time_to_image, worker_path
 from bench.errors import BenchError
 from bench.report import markdown, print_rich, tables
 from bench.results import RESULTS_PATH, document, write
@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, Callable[[bool], dict[str, Any]]] = {
     "replay_cost": replay_cost.run,
     "cold_start": cold_start.run,
     "scale": scale.run,
+    "worker_path": worker_path.run,
 }
 ALIASES = {
     "overhead": "time_to_image",
@@ -35,6 +36,7 @@ ALIASES = {
     "replay": "replay_cost",
     "cold": "cold_start",
     "memory": "cold_start",
+    "worker": "worker_path",
 }
 
 

@@ -165,6 +165,23 @@ def scale_table(block: Mapping[str, Any]) -> Table:
     return Table(f"6. Scale ({block['scenario']} replication, default throttling)", ("figure", "value"), rows)
 
 
+def worker_path_table(block: Mapping[str, Any]) -> Table:
+    rows = [
+        ("worker start, function_app (median)", milliseconds(block["app_worker_start_seconds"])),
+        ("worker start, bare DFApp (median)", milliseconds(block["bare_worker_start_seconds"])),
+        ("worker cold-start ratio", ratio_text(block["worker_start_ratio"], 2)),
+        ("one activity through the worker", f"{1000 * block['worker_invocation_seconds']:.2f} ms"),
+        ("the same function called directly", f"{1e6 * block['direct_call_seconds']:.1f} us"),
+        ("worker overhead per invocation", f"{1000 * block['worker_overhead_seconds']:.2f} ms"),
+    ]
+    if "demo_wall_seconds" in block:
+        rows.append(("python -m demo, wall time", f"{block['demo_wall_seconds']:.1f} s"))
+    return Table(
+        f"7. The worker path ({block['runs']} worker starts each, {block['invocations']} invocations)",
+        ("figure", "value"), tuple(rows),
+    )
+
+
 def targets_table(verdicts: Sequence[Verdict]) -> Table:
     return Table(
         "Targets",
@@ -178,6 +195,7 @@ BUILDERS = {
     "replay_cost": replay_table,
     "cold_start": cold_start_table,
     "scale": scale_table,
+    "worker_path": worker_path_table,
 }
 
 

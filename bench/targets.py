@@ -88,6 +88,15 @@ def cold_start(results: Mapping[str, Any]) -> Verdict:
     return Verdict("cold start", rule, f"{value:.2f}", value <= 1.5)
 
 
+def worker_cold_start(results: Mapping[str, Any]) -> Verdict:
+    rule = "worker start (init + index + load) of function_app / bare DFApp <= 1.3"
+    block = results.get("worker_path")
+    if not block:
+        return Verdict("worker cold start", rule, "-", None)
+    value = block["worker_start_ratio"]
+    return Verdict("worker cold start", rule, f"{value:.2f}", value <= 1.3)
+
+
 def memory(results: Mapping[str, Any]) -> Verdict:
     rule = "RSS after one pipeline <= 1.5 x after importing the app"
     block = results.get("cold_start")
@@ -117,6 +126,7 @@ TARGETS: tuple[Callable[[Mapping[str, Any]], Verdict], ...] = (
     compute_seconds,
     replay_cost,
     cold_start,
+    worker_cold_start,
     memory,
     scale,
 )

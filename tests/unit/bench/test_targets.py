@@ -68,3 +68,18 @@ def test_replay_cold_start_memory_and_scale() -> None:
     assert verdicts["cold start"] == "met" and verdicts["memory"] == "met" and verdicts["scale"] == "met"
     figures["scale"] = {"submitted": 200, "completed": 199, "failed": 0, "unfinished": 1}
     assert _verdicts(figures)["scale"] == "MISSED"
+
+
+def test_worker_cold_start_target_reads_the_worker_path_ratio() -> None:
+    from bench.report import worker_path_table
+    from bench.targets import worker_cold_start
+
+    block = {"runs": 3, "invocations": 100, "app_worker_start_seconds": 1.2, "bare_worker_start_seconds": 0.6,
+             "worker_start_ratio": 2.0, "worker_invocation_seconds": 0.0018, "direct_call_seconds": 4e-6,
+             "worker_overhead_seconds": 0.001796}
+    verdict = worker_cold_start({"worker_path": block})
+    assert (verdict.measured, verdict.met) == ("2.00", False)
+    assert worker_cold_start({"worker_path": {**block, "worker_start_ratio": 1.25}}).met is True
+    assert worker_cold_start({}).met is None
+    rows = dict(worker_path_table(block).rows)
+    assert rows["worker overhead per invocation"] == "1.80 ms"
