@@ -12,13 +12,14 @@ from imagefactory.settings import get_settings
 
 @activity
 def publish_queue_message(payload: ActivityInput) -> dict[str, Any]:
-    """Sends `payload["message"]` to `payload["queue"]` with the configured storage connection."""
+    """Sends `payload["message"]` to `payload["queue"]` over the configured storage connection
+    (a connection string, or the app's identity)."""
     settings = get_settings()
     return run_step(
         lambda: publish_message(
             payload["message"],
             queue=payload["queue"],
-            connection_string=settings.queue_connection_string(),
+            connection=settings.queue_connection(),
             connection_setting=settings.queue_connection_setting,
             retry_total=settings.http_retry_total,
             inline_wait_seconds=settings.http_max_inline_wait_seconds,

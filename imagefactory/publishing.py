@@ -29,6 +29,7 @@ from typing import Any
 from azure.core.exceptions import AzureError, ResourceExistsError
 
 from imagefactory.exceptions import PublishError
+from imagefactory.queue_connection import QueueConnection
 from imagefactory.result import Publication
 
 
@@ -36,7 +37,8 @@ def not_configured(connection_setting: str) -> Publication:
     return Publication(
         published=False,
         reason=f"not published: app setting {connection_setting!r} (named by IMAGEFACTORY_QUEUE_CONNECTION) "
-        "holds no storage connection string",
+        f"holds no storage connection string, and neither {connection_setting}__accountName nor "
+        f"{connection_setting}__queueServiceUri is set",
     )
 
 
@@ -44,7 +46,7 @@ def publish_message(
     message: dict[str, Any],
     *,
     queue: str,
-    connection_string: str | None,
+    connection: QueueConnection | None,
     connection_setting: str,
     retry_total: int = 1,
     inline_wait_seconds: float = 0.5,
@@ -55,14 +57,13 @@ def publish_message(
     The storage SDK's default policy retries a refused connection for over a minute of sleeping;
     `retry_total` and `inline_wait_seconds` bound that (the app's HTTP retry settings).
     """
-    if not connection_string:
+    if connection is None:
         return not_configured(connection_setting)
     # Imported on first use: the storage SDK is a tenth of a second of every cold start otherwise.
-    from azure.storage.queue import LinearRetry, QueueClient, TextBase64EncodePolicy
+    from azure.storage.queue import LinearRetry, TextBase64EncodePolicy
 
     try:
-        client = QueueClient.from_connection_string(
-            connection_string,
+        client = connection.client(
             queue,
             message_encode_policy=TextBase64EncodePolicy(),
             retry_policy=LinearRetry(

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from imagefactory.exceptions import SettingsError
+from imagefactory.queue_connection import QueueConnection, queue_connection
 
 _PREFIX = "IMAGEFACTORY_"
 QUEUE_NAME_MAX = 63
@@ -305,11 +306,10 @@ class Settings(BaseModel):
         except ValidationError as exc:
             raise SettingsError([_describe(cls, err) for err in exc.errors()]) from None
 
-    def queue_connection_string(self, environ: Mapping[str, str] | None = None) -> str | None:
-        """The storage connection string named by IMAGEFACTORY_QUEUE_CONNECTION, if configured."""
-        source = os.environ if environ is None else environ
-        value = source.get(self.queue_connection_setting, "").strip()
-        return value or None
+    def queue_connection(self, environ: Mapping[str, str] | None = None) -> QueueConnection | None:
+        """The storage connection named by IMAGEFACTORY_QUEUE_CONNECTION (a connection string or
+        identity-based `__accountName` / `__queueServiceUri` settings), if configured."""
+        return queue_connection(self.queue_connection_setting, os.environ if environ is None else environ)
 
 
 def is_valid_queue_name(name: str) -> bool:
