@@ -86,11 +86,12 @@ def watch_replication(context: Any) -> Steps:
             )
         version = VersionFacts.model_validate(raw)
         now = context.current_utc_datetime
-        seen = observe(watch, version.replication, observed_at(version, now))
+        observed = observed_at(version, now)
+        seen = observe(watch, version.replication, observed)
         watch = seen.watch
         for region in seen.newly_completed:
             if data.get("region_ready_messages"):
-                note = yield from _announce(context, cfg, data, version, region, now)
+                note = yield from _announce(context, cfg, data, version, region, observed)
                 if note:
                     notes.append(note)
         if seen.failed:
