@@ -100,11 +100,13 @@ def replay_table(block: Mapping[str, Any]) -> Table:
             str(run["instances"]),
             f"{run['episodes']:.0f}",
             milliseconds(run["orchestrator_cpu_seconds"]),
+            f"{1000 * run['seconds_per_episode']:.2f} ms",
         )
         for run in (block["short"], block["long"])
     ]
     rows.append(
-        ("6 h / 10 min", ratio_text(block["history_ratio"], 2), "", "", "", ratio_text(block["cpu_ratio"], 2))
+        ("6 h / 10 min", ratio_text(block["history_ratio"], 2), "", "", "", ratio_text(block["cpu_ratio"], 2),
+         ratio_text(block["per_episode_ratio"], 2))
     )
     return Table(
         "4. Replay cost per pipeline",
@@ -114,7 +116,8 @@ def replay_table(block: Mapping[str, Any]) -> Table:
             "in instance",
             "instances",
             "episodes",
-            "orchestrator CPU",
+            "orchestrator time",
+            "per episode",
         ),
         tuple(rows),
     )

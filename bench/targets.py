@@ -69,13 +69,14 @@ def compute_seconds(results: Mapping[str, Any]) -> Verdict:
 
 
 def replay_cost(results: Mapping[str, Any]) -> Verdict:
-    rule = "largest history and orchestrator CPU, 6 h / 10 min, both <= 1.5"
+    rule = "6 h / 10 min: largest history <= 1.0, orchestrator time per episode <= 1.2"
     block = results.get("replay_cost")
     if not block:
         return Verdict("replay cost", rule, "-", None)
-    history, cpu = block["history_ratio"], block["cpu_ratio"]
+    history, per_episode = block["history_ratio"], block["per_episode_ratio"]
     return Verdict(
-        "replay cost", rule, f"history {history:.2f}, CPU {cpu:.2f}", history <= 1.5 and cpu <= 1.5
+        "replay cost", rule, f"history {history:.2f}, per episode {per_episode:.2f}",
+        history <= 1.0 and per_episode <= 1.2,
     )
 
 

@@ -68,10 +68,12 @@ def test_replay_table_ends_with_the_ratios() -> None:
         "instances": 4,
         "episodes": 39.0,
         "orchestrator_cpu_seconds": 0.076,
+        "seconds_per_episode": 0.0019487,
     }
-    table = replay_table({"short": run, "long": run, "history_ratio": 2.1956, "cpu_ratio": 3.125})
-    assert table.rows[-1] == ("6 h / 10 min", "2.20", "", "", "", "3.12")
-    assert table.rows[0][5] == "76 ms"
+    table = replay_table({"short": run, "long": run, "history_ratio": 2.1956, "cpu_ratio": 3.125,
+                          "per_episode_ratio": 1.0449})
+    assert table.rows[-1] == ("6 h / 10 min", "2.20", "", "", "", "3.12", "1.04")
+    assert table.rows[0][5] == "76 ms" and table.rows[0][6] == "1.95 ms"
 
 
 def test_markdown_escapes_pipes_and_has_a_separator_row() -> None:

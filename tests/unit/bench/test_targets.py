@@ -59,12 +59,14 @@ def test_time_to_image_targets() -> None:
 
 def test_replay_cold_start_memory_and_scale() -> None:
     figures = {
-        "replay_cost": {"history_ratio": 1.0, "cpu_ratio": 1.6},
+        "replay_cost": {"history_ratio": 1.0, "cpu_ratio": 1.6, "per_episode_ratio": 1.3},
         "cold_start": {"import_ratio": 1.4, "memory_ratio": 1.1},
         "scale": {"submitted": 200, "completed": 200, "failed": 0, "unfinished": 0},
     }
     verdicts = _verdicts(figures)
-    assert verdicts["replay cost"] == "MISSED"
+    assert verdicts["replay cost"] == "MISSED"  # per episode 1.3 > 1.2 (the total's 1.6 is allowed)
+    figures["replay_cost"] = {"history_ratio": 1.0, "cpu_ratio": 1.6, "per_episode_ratio": 1.1}
+    assert _verdicts(figures)["replay cost"] == "met"
     assert verdicts["cold start"] == "met" and verdicts["memory"] == "met" and verdicts["scale"] == "met"
     figures["scale"] = {"submitted": 200, "completed": 199, "failed": 0, "unfinished": 1}
     assert _verdicts(figures)["scale"] == "MISSED"
