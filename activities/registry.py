@@ -6,11 +6,15 @@ Activities are always called by name from orchestrators, never directly.
 
 from __future__ import annotations
 
+import functools
 import typing
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 import azure.durable_functions as df
+
+from imagefactory.gateway.quota import ORCHESTRATION_TIME, orchestration_time
 
 bp = df.Blueprint()
 
@@ -21,5 +25,18 @@ ActivityInput = typing.Dict[str, Any]  # noqa: UP006
 
 
 def activity[F: Callable[..., Any]](function: F) -> F:
-    """Register `function` as an activity named after it, taking its JSON input as `payload`."""
-    return cast(F, bp.activity_trigger(input_name="payload")(function))
+    """Register `function` as an activity named after it, taking its JSON input as `payload`.
+
+    The orchestrator puts its own time in the payload (ORCHESTRATION_TIME); the ARM requests the
+    activity sends are paced against it (imagefactory.gateway.quota), so pacing follows the clock
+    the builds run on. The wrapper keeps the function's name, signature and annotations, which
+    the worker reads when it indexes and loads the function.
+    """
+
+    @functools.wraps(function)
+    def run(payload: Any) -> Any:
+        moment = payload.pop(ORCHESTRATION_TIME, None) if isinstance(payload, dict) else None
+        with orchestration_time(datetime.fromisoformat(moment) if isinstance(moment, str) else None):
+            return function(payload)
+
+    return cast(F, bp.activity_trigger(input_name="payload")(run))

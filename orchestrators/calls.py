@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from imagefactory.gateway.quota import ORCHESTRATION_TIME
 from imagefactory.settings import Settings
 from orchestrators.errors import PhaseTimeoutError, StepFailedError
 
@@ -59,7 +60,8 @@ def call_step(context: Any, cfg: Settings, phase: str, name: str, payload: dict[
     """Call activity `name`; return its value, retrying transient failures on durable timers."""
     attempt = 0
     while True:
-        outcome = yield context.call_activity(name, payload)
+        timed = {**payload, ORCHESTRATION_TIME: context.current_utc_datetime.isoformat()}
+        outcome = yield context.call_activity(name, timed)
         if outcome.get("ok"):
             return outcome.get("value")
         error = outcome.get("error") or {}

@@ -21,6 +21,7 @@ from imagefactory.gateway.deletion import deletion_refusal
 from imagefactory.gateway.facts import OperationStarted
 from imagefactory.gateway.galleries import GalleryOperations
 from imagefactory.gateway.images import ImageOperations
+from imagefactory.gateway.quota import QuotaPolicy
 from imagefactory.gateway.retry import BoundedRetryPolicy
 from imagefactory.gateway.vms import VmOperations
 from imagefactory.ids import ImageId, VersionId, VmId
@@ -72,6 +73,7 @@ def _cached_gateway(
         subscription_id,
         endpoint,
         retry_policy=BoundedRetryPolicy(retry_total=retry_total, max_inline_wait=max_inline_wait),
+        per_call_policies=[QuotaPolicy()],
         connection_timeout=timeout,
         read_timeout=timeout,
     )

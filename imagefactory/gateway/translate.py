@@ -16,6 +16,8 @@ from typing import Any
 from azure.core.exceptions import AzureError, HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from imagefactory.exceptions import AzureCallError, PermanentAzureError, TransientAzureError
+from imagefactory.gateway.quota import CODE as THROTTLING_AVOIDED
+from imagefactory.gateway.quota import ThrottlingAvoidedError
 
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -68,6 +70,8 @@ def _classified(status: int, code: str, message: str, retry_after: float | None)
 
 def to_azure_call_error(error: AzureError) -> AzureCallError:
     """The domain error for an SDK exception."""
+    if isinstance(error, ThrottlingAvoidedError):
+        return TransientAzureError(THROTTLING_AVOIDED, str(error), retry_after=error.retry_after)
     if isinstance(error, HttpResponseError) and error.response is not None:
         code, message = _arm_code_and_message(error)
         retry_after = parse_retry_after(error.response.headers)  # type: ignore[attr-defined]
