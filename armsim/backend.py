@@ -15,12 +15,15 @@ from armsim.clock import Clock, VirtualClock
 from armsim.errors import ParentResourceNotFoundError, ResourceNotFoundError
 from armsim.faults import FaultBook
 from armsim.ids import key
+from armsim.models.disk import ManagedDisk
 from armsim.models.gallery import Gallery
 from armsim.models.gallery_image import GalleryImage
 from armsim.models.image import ManagedImage
 from armsim.models.image_version import ImageVersion
 from armsim.models.lifecycle import Lifecycle
 from armsim.models.operations import AsyncOperation, Resolver
+from armsim.models.snapshot import Snapshot
+from armsim.models.storage import Blob, StorageAccount
 from armsim.models.vm import VirtualMachine
 from armsim.request_log import RequestLog
 from armsim.throttling import Throttler
@@ -28,7 +31,7 @@ from armsim.timing import TimingModel
 
 DEFAULT_TOKEN = "armsim-local-token"
 
-R = TypeVar("R", VirtualMachine, ManagedImage, Gallery, GalleryImage, ImageVersion)
+R = TypeVar("R", VirtualMachine, ManagedImage, Gallery, GalleryImage, ImageVersion, ManagedDisk, Snapshot)
 
 
 @dataclass
@@ -60,6 +63,10 @@ class Backend:
         self.definitions: dict[str, GalleryImage] = {}
         self.versions: dict[str, ImageVersion] = {}
         self.operations: dict[str, AsyncOperation] = {}
+        self.disks: dict[str, ManagedDisk] = {}
+        self.snapshots: dict[str, Snapshot] = {}
+        self.storage_accounts: dict[str, StorageAccount] = {}  # by lower-cased id
+        self.blobs: dict[str, Blob] = {}  # by armsim.models.storage.blob_key
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -74,6 +81,10 @@ class Backend:
                 self.definitions,
                 self.versions,
                 self.operations,
+                self.disks,
+                self.snapshots,
+                self.storage_accounts,
+                self.blobs,
             ):
                 table.clear()
             self.faults.clear()
@@ -85,9 +96,15 @@ class Backend:
         return Lifecycle(created_at=start, ready_at=start + timedelta(seconds=duration))
 
     # --- lookups ----------------------------------------------------------------------------
+    @staticmethod
+    def _gone(resource: R, now: datetime) -> bool:
+        if isinstance(resource, ManagedDisk):
+            resource.settle(now)  # a disk follows the VM it is attached to
+        return resource.lifecycle.is_gone(now)
+
     def find(self, table: dict[str, R], resource_id: str) -> R | None:
         resource = table.get(key(resource_id))
-        if resource is not None and resource.lifecycle.is_gone(self.now()):
+        if resource is not None and self._gone(resource, self.now()):
             del table[key(resource_id)]
             return None
         return resource
@@ -117,7 +134,7 @@ class Backend:
         return [
             r
             for k, r in list(table.items())
-            if k.startswith(prefix) and k[len(prefix) :].count("/") == 1 and not r.lifecycle.is_gone(now)
+            if k.startswith(prefix) and k[len(prefix) :].count("/") == 1 and not self._gone(r, now)
         ]
 
     def region_of(self, resource_path: str, body: Any) -> str | None:
@@ -130,6 +147,8 @@ class Backend:
             or self.galleries.get(k)
             or self.definitions.get(k)
             or self.versions.get(k)
+            or self.disks.get(k)
+            or self.snapshots.get(k)
         )
         if resource is not None:
             return resource.location

@@ -21,6 +21,7 @@ from armsim.handlers.common import (
     tags_of,
 )
 from armsim.handlers.lists import paged
+from armsim.handlers.sharing import check_name_unique, sharing_from_body, shows_groups
 from armsim.http import ArmRequest, Reply
 from armsim.ids import key
 from armsim.models.gallery import Gallery
@@ -60,7 +61,7 @@ def gallery_of(backend: Backend, req: ArmRequest) -> Gallery:
 
 
 def get_gallery(backend: Backend, req: ArmRequest) -> Reply:
-    return Reply(200, gallery_of(backend, req).to_resource(backend.now()))
+    return Reply(200, gallery_of(backend, req).to_resource(backend.now(), shows_groups(req)))
 
 
 def list_galleries(backend: Backend, req: ArmRequest) -> Reply:
@@ -78,6 +79,7 @@ def put_gallery(backend: Backend, req: ArmRequest) -> Reply:
         keep_location(existing.location, body, name, req.scope.resource_group)
         return _update_gallery(backend, req, existing, body, now)
     location = require_str(body, "location", "gallery")
+    check_name_unique(backend, req.scope, name)
     gallery = Gallery(
         scope=req.scope,
         name=name,
@@ -85,6 +87,7 @@ def put_gallery(backend: Backend, req: ArmRequest) -> Reply:
         description=optional_str(body, "properties.description", "gallery"),
         lifecycle=backend.lifecycle(backend.timing.gallery_create, now),
         tags=tags_of(body),
+        sharing=sharing_from_body(body, None),
     )
     backend.galleries[key(gallery.id)] = gallery
     op = start_caps_operation(
@@ -111,6 +114,7 @@ def _update_gallery(
         gallery.description = description
     if "tags" in body:
         gallery.tags = tags_of(body)
+    gallery.sharing = sharing_from_body(body, gallery.sharing)
     op = start_caps_operation(
         backend,
         req,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from armsim import refusals
 from armsim.backend import Backend
 from armsim.errors import (
     ConflictError,
@@ -28,6 +29,7 @@ from armsim.handlers.guest import run_script
 from armsim.handlers.lists import paged
 from armsim.http import ArmRequest, Reply
 from armsim.ids import parse_id
+from armsim.models.disk import disks_of_vm
 from armsim.models.operations import IN_PROGRESS, Outcome
 from armsim.models.vm import DEALLOCATED, OS_TYPES, RUNNING, SECURITY_TYPES, STOPPED, DataDisk, VirtualMachine
 
@@ -172,6 +174,12 @@ def run_command(backend: Backend, req: ArmRequest) -> Reply:
     return Reply(202, None, async_headers(op, req.base_url, location=True))
 
 
+def capture(backend: Backend, req: ArmRequest) -> Reply:
+    """Every armsim VM has managed disks, and Azure captures only VMs with blob-based disks."""
+    _vm(backend, req)
+    raise refusals.capture_needs_blob_disks()
+
+
 def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
     """PUT: creating a VM needs `storageProfile.imageReference.id` naming a ready managed image
     or gallery image version; an existing VM only takes tag and size changes."""
@@ -220,8 +228,15 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         image_reference=dict(reference),
         network_interfaces=[n.get("id", "") for n in nics if isinstance(n, dict)],
         admin_username=get_path(body, "properties.osProfile.adminUsername") or "azureuser",
+        os_disk_caching=enum_value(
+            str(get_path(body, "properties.storageProfile.osDisk.caching") or "ReadWrite"),
+            ("None", "ReadOnly", "ReadWrite"),
+            "parameters.properties.storageProfile.osDisk.caching",
+        ),
     )
     backend.vms[vm.id.lower()] = vm
+    for disk in disks_of_vm(vm, now, vm.lifecycle.ready_at):
+        backend.disks[disk.id.lower()] = disk
 
     def resolve(at: datetime) -> Outcome:
         return (

@@ -8,6 +8,7 @@ from typing import Any
 
 from armsim.ids import Scope
 from armsim.models.lifecycle import Lifecycle
+from armsim.models.sharing import SharingProfile
 
 
 @dataclass
@@ -18,17 +19,20 @@ class Gallery:
     description: str | None
     lifecycle: Lifecycle
     tags: dict[str, str] = field(default_factory=dict)
+    sharing: SharingProfile | None = None  # None: the gallery was created without a sharing profile
 
     @property
     def id(self) -> str:
         return self.scope.gallery_id(self.name)
 
-    def to_resource(self, now: datetime) -> dict[str, Any]:
+    def to_resource(self, now: datetime, show_groups: bool = False) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         if self.description is not None:
             properties["description"] = self.description
         properties["identifier"] = {"uniqueName": f"{self.scope.subscription}-{self.name.upper()}"}
         properties["provisioningState"] = self.lifecycle.provisioning_state(now)
+        if self.sharing is not None:
+            properties["sharingProfile"] = self.sharing.to_body(show_groups)
         return {
             "name": self.name,
             "id": self.id,

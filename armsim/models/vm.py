@@ -42,6 +42,7 @@ _DISPLAY = {
 class DataDisk:
     lun: int
     size_gb: int
+    delete_option: str = "Detach"  # what deleting the VM does to the disk: Detach or Delete
 
 
 @dataclass
@@ -81,6 +82,9 @@ class VirtualMachine:
     linux_deprovisioned: bool = False
     sysprep: Sysprep | None = None
     run_command_busy_until: datetime | None = None
+    architecture: str = "x64"
+    os_disk_caching: str = "ReadWrite"
+    os_disk_delete_option: str = "Detach"
 
     @property
     def id(self) -> str:
@@ -146,9 +150,9 @@ class VirtualMachine:
                 "osType": self.os_type,
                 "name": self.os_disk_name(),
                 "createOption": "FromImage",
-                "caching": "ReadWrite",
+                "caching": self.os_disk_caching,
                 "managedDisk": {"storageAccountType": "Premium_LRS", "id": self.disk_id(self.os_disk_name())},
-                "deleteOption": "Detach",
+                "deleteOption": self.os_disk_delete_option,
                 "diskSizeGB": self.os_disk_size_gb,
             },
             "dataDisks": [
@@ -161,7 +165,7 @@ class VirtualMachine:
                         "storageAccountType": "Premium_LRS",
                         "id": self.disk_id(f"{self.name}_DataDisk_{disk.lun}"),
                     },
-                    "deleteOption": "Detach",
+                    "deleteOption": disk.delete_option,
                     "diskSizeGB": disk.size_gb,
                     "toBeDetached": False,
                 }
