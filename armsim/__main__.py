@@ -19,6 +19,7 @@ from armsim.backend import DEFAULT_TOKEN, Backend
 from armsim.clock import Clock, RealClock, ScaledClock, VirtualClock
 from armsim.errors import ConfigError
 from armsim.seeding import seed_vm
+from armsim.seeding_storage import register_blob, register_storage_account
 from armsim.server import ThreadedServer
 
 
@@ -45,16 +46,25 @@ def build_clock(mode: str, scale: float, origin: datetime | None) -> Clock:
 
 
 def load_seed(backend: Backend, path: Path) -> int:
-    """Seed file: `{"vms": [ {seed fields...}, ... ]}` or a bare list of VM specs."""
+    """Seed file: `{"vms": [...], "storage_accounts": [...], "blobs": [...]}` (each optional) or a
+    bare list of VM specs. Returns the number of VMs seeded."""
     try:
         data: Any = json.loads(path.read_text())
     except (OSError, ValueError) as err:
         raise ConfigError(f"--seed: cannot read JSON from {path}: {err}") from err
     vms = data.get("vms", []) if isinstance(data, dict) else data
-    if not isinstance(vms, list):
-        raise ConfigError("--seed: expected {'vms': [...]} or a list of VM specs")
+    accounts = data.get("storage_accounts", []) if isinstance(data, dict) else []
+    blobs = data.get("blobs", []) if isinstance(data, dict) else []
+    if not all(isinstance(part, list) for part in (vms, accounts, blobs)):
+        raise ConfigError(
+            "--seed: expected {'vms': [...], 'storage_accounts': [...], 'blobs': [...]} or a list"
+        )
     for spec in vms:
         seed_vm(backend, spec)
+    for spec in accounts:
+        register_storage_account(backend, spec)
+    for spec in blobs:
+        register_blob(backend, spec)
     return len(vms)
 
 
