@@ -55,7 +55,16 @@ def _resource_key(path: str) -> str:
     """The resource a request addresses: the VM (not its action), or the operation; Compute's
     per-resource quotas count against it and region-scoped faults look its location up."""
     lowered = path.lower().rstrip("/")
-    for suffix in ("/instanceview", "/deallocate", "/poweroff", "/start", "/generalize", "/runcommand"):
+    for suffix in (
+        "/instanceview",
+        "/deallocate",
+        "/poweroff",
+        "/start",
+        "/generalize",
+        "/runcommand",
+        "/capture",
+        "/share",
+    ):
         if lowered.endswith(suffix):
             return lowered[: -len(suffix)]
     return lowered

@@ -46,10 +46,10 @@ def start_disk_operation(
     """A `DiskOperations` operation; fault `operation_failed` makes it end Failed."""
     injected = operation_failure_fault(backend, name, req.resource_name or "")
     if injected is not None:
-        error = injected
+        error, succeeding = injected, resolver
 
         def failing(at: datetime) -> Outcome:
-            done = resolver(at)
+            done = succeeding(at)
             return Outcome(FAILED, done.end_time, error=error) if done.done else done
 
         resolver = failing

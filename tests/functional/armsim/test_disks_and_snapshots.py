@@ -222,3 +222,12 @@ def test_snapshot_rules(sim: ArmsimHandle, client: ComputeManagementClient):
     with pytest.raises(ResourceNotFoundError) as err:
         snapshot(client, disk_id("nothing"), "none")
     assert (err.value.error.code, err.value.error.message) == ("NotFound", "Resource nothing is not found.")
+
+
+def test_an_injected_failure_fails_the_disk_operation(sim: ArmsimHandle, client: ComputeManagementClient):
+    sim.set_fault("disks.createOrUpdate", kind="operation_failed", message="disk failed")
+    body = {"location": LOCATION, "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 4}}
+    with pytest.raises(HttpResponseError) as err:
+        client.disks.begin_create_or_update(RG, "d", body).result()
+    assert "disk failed" in str(err.value)
+    assert client.disks.get(RG, "d").properties.provisioning_state == "Failed"

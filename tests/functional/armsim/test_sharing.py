@@ -234,3 +234,17 @@ def test_gallery_names_are_unique_within_the_subscription(sim: ArmsimHandle, cli
     ).result()  # same group: an update
     client.galleries.begin_delete(RG, "gal").result()
     client.galleries.begin_create_or_update("other-rg", "gal", {"location": LOCATION}).result()  # freed
+
+
+def test_an_injected_failure_fails_the_share_operation(sim: ArmsimHandle, client: ComputeManagementClient):
+    gallery(client)
+    sim.set_fault("galleries.share", kind="operation_failed", message="sharing failed")
+    with pytest.raises(HttpResponseError) as err:
+        share(client, "Add", ("Subscriptions", [SUB_A]))
+    assert "sharing failed" in str(err.value)
+    # a region-scoped fault finds the gallery's region through the share path (the SDK retries it)
+    sim.set_fault("galleries.share", status=429, region="westus")
+    since = len(sim.requests())
+    share(client, "Reset")
+    statuses = [e.status for e in sim.requests(since) if e.operation == "galleries.share"]
+    assert statuses == [429, 202]
