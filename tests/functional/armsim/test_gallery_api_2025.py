@@ -64,15 +64,32 @@ def test_default_standard_lrs_and_explicit_types(sim: ArmsimHandle, client: Comp
     assert regions(typed) == {"westus": "Standard_LRS", "eastus": "Standard_LRS"}
 
 
-def test_before_2025_there_is_no_strategy(sim: ArmsimHandle, client: ComputeManagementClient):
+@pytest.mark.parametrize(
+    ("api_version", "strategy", "top_level", "eastus"),
+    [
+        (OLD, None, "Standard_LRS", "Standard_LRS"),
+        ("2025-03-03", "PreferStandard_ZRS", None, "Standard_ZRS"),
+    ],
+)
+def test_the_strategy_default_starts_with_2025_03_03(
+    sim: ArmsimHandle,
+    client: ComputeManagementClient,
+    api_version: str,
+    strategy: str | None,
+    top_level: str | None,
+    eastus: str,
+):
     vm_id = generalized_vm(sim)
     make_gallery(client)
     version = client.gallery_image_versions.begin_create_or_update(
-        RG, "gal", "app", "1.0.0", version_body(vm_id, "westus", "eastus"), api_version=OLD
+        RG, "gal", "app", "1.0.0", version_body(vm_id, "westus", "eastus"), api_version=api_version
     ).result()
     profile = version.properties.publishing_profile
-    assert (profile.storage_account_strategy, profile.storage_account_type) == (None, "Standard_LRS")
-    assert regions(version) == {"westus": "Standard_LRS", "eastus": "Standard_LRS"}
+    assert (profile.storage_account_strategy, profile.storage_account_type) == (strategy, top_level)
+    assert regions(version) == {"westus": "Standard_LRS", "eastus": eastus}
+    assert {e.api_version for e in sim.requests() if e.operation.startswith("galleryImageVersions")} == {
+        api_version
+    }
 
 
 def test_strategy_and_top_level_type_cannot_be_combined(sim: ArmsimHandle, client: ComputeManagementClient):
