@@ -38,13 +38,19 @@ def stop_workers() -> None:
         worker.stop()
 
 
+def _drop_sdk_session() -> None:
+    http_utils._client_session = None
+    http_utils._session_lock = asyncio.Lock()
+
+
 def run[T](coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run, then drop the SDK's module-global aiohttp session bound to the closed loop."""
+    """asyncio.run with the SDK's module-global aiohttp session dropped before and after: a session
+    (or its lock) made on another loop, by an earlier test of the run, is bound to a closed loop."""
+    _drop_sdk_session()
     try:
         return asyncio.run(asyncio.wait_for(coroutine, 60))
     finally:
-        http_utils._client_session = None
-        http_utils._session_lock = asyncio.Lock()
+        _drop_sdk_session()
 
 
 def register(engine: DurableEngine, worker: LanguageWorker) -> None:
