@@ -20,6 +20,7 @@ from azure.mgmt.compute import ComputeManagementClient
 
 from armsim.testing import ArmsimHandle
 from tests.functional.armsim.conftest import RG, SUB, generalized_vm, seed
+from tests.functional.armsim.exchange import Captured, capture, first
 from tests.functional.armsim.structure import structure_differences
 
 EXAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "azure-api-examples"
@@ -33,32 +34,10 @@ RECORDED_EXTRA = {"type", "tags"}  # every recorded ARM response carries them; e
 
 
 @dataclass
-class Captured:
-    status: int
-    body: Any
-    headers: dict[str, str]
-    result: Any = None  # the LRO's final result, when the example shows it
-
-
-@dataclass
 class Case:
     run: Callable[[ArmsimHandle, ComputeManagementClient, dict[str, Any]], Captured]
     not_modelled: set[str] = field(default_factory=set)
     documented_extra: set[str] = field(default_factory=set)
-
-
-def capture() -> tuple[list[Captured], Callable[[Any], None]]:
-    seen: list[Captured] = []
-
-    def hook(response: Any) -> None:
-        http = response.http_response
-        http.read()
-        text = http.text() if http.status_code != 204 else ""
-        seen.append(
-            Captured(http.status_code, json.loads(text) if text.strip() else None, dict(http.headers))
-        )
-
-    return seen, hook
 
 
 def substitute(value: Any, vm_id: str = "", image_id: str = "") -> Any:
@@ -95,12 +74,6 @@ def gallery(client: ComputeManagementClient, os_type: str = "Windows", generatio
             },
         },
     ).result()
-
-
-def first(seen: list[Captured], result: Any = None) -> Captured:
-    captured = seen[0]
-    captured.result = result
-    return captured
 
 
 # --- cases ----------------------------------------------------------------------------------------
@@ -417,8 +390,11 @@ def test_every_example_file_has_a_case():
     )
 
 
-def assert_conforms(name: str, example: dict[str, Any], case: Case, captured: Captured) -> None:
-    """armsim's answer has one of the example's status codes, its headers and its body structure."""
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_example(name: str, sim: ArmsimHandle, client: ComputeManagementClient):
+    example = json.loads((EXAMPLES / name).read_text())
+    case = CASES[name]
+    captured = case.run(sim, client, example["parameters"])
     responses = example["responses"]
     assert str(captured.status) in responses, f"{name}: status {captured.status} not in {sorted(responses)}"
     documented = responses[str(captured.status)]
@@ -437,10 +413,3 @@ def assert_conforms(name: str, example: dict[str, Any], case: Case, captured: Ca
         actual_body, expected_body, not_modelled=case.not_modelled, documented_extra=case.documented_extra
     )
     assert (missing, extra) == (set(), set()), f"{name}: missing {sorted(missing)}, extra {sorted(extra)}"
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_example(name: str, sim: ArmsimHandle, client: ComputeManagementClient):
-    example = json.loads((EXAMPLES / name).read_text())
-    case = CASES[name]
-    assert_conforms(name, example, case, case.run(sim, client, example["parameters"]))

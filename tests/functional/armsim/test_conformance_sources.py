@@ -1,17 +1,22 @@
-"""Conformance with Microsoft's examples for disks, snapshots, every image source and gallery sharing
-(test data in ./examples, copied from Azure/azure-rest-api-specs; see its README).
+"""Conformance with Microsoft's x-ms-examples for disks, snapshots, managed images of disks and
+blobs, versions from snapshots, VHDs and other versions, the storage account strategy, the
+validations profile and gallery sharing.
 
-As in test_conformance_examples: each example's request goes through the real SDK, and armsim must
-answer with a status code the example lists, its headers, and a body of the example's property
-structure. Placeholders in ids are replaced by resources each case creates first. Properties
-armsim does not model (encryption, purchase plans, hibernation, policy violations) are named per
-case, and so are the properties armsim returns that recorded traffic or the spec shows.
+These examples are not among ../shared/azure-api-examples and are not copied here: each case states
+what was read from the example in Azure/azure-rest-api-specs (path under
+specification/compute/resource-manager/Microsoft.Compute/, and commit, in `source`): the status
+codes it lists, the headers each names, and the property structure of each response body (key
+paths, list items collapsed to `[]`; a sub-tree armsim does not model is written as its root alone
+and named in `not_modelled`). Each request is written here after the example's, with our own ids,
+through the real SDK; armsim must answer one of those codes with its headers and that structure.
+Properties armsim returns that recorded traffic (../shared/azure-recordings) or the spec shows but
+an example leaves out are named per case (`documented_extra`).
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -19,24 +24,277 @@ from azure.mgmt.compute import ComputeManagementClient
 
 from armsim.testing import ArmsimHandle
 from tests.functional.armsim.conftest import RG, SUB, generalized_vm
-from tests.functional.armsim.test_conformance_examples import (
-    DEFAULT_STRATEGY_EXTRA,
-    DEFAULT_STRATEGY_NOT_MODELLED,
-    RECORDED_EXTRA,
-    VERSION_EXTRA,
-    VERSION_NOT_MODELLED,
-    Captured,
-    Case,
-    assert_conforms,
-    capture,
-    first,
-    gallery,
-)
+from tests.functional.armsim.exchange import Captured, capture, first
+from tests.functional.armsim.structure import key_paths
 
-EXAMPLES = Path(__file__).resolve().parent / "examples"
 pytestmark = pytest.mark.timeout(30)
 WEST = "West US"
-# Returned by the recorded disk and snapshot GETs (../shared/azure-recordings), absent from examples.
+COMPUTE = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute"
+# Some examples name a resource id without its leading slash; the requests below keep that form.
+UNSLASHED = COMPUTE.lstrip("/")
+DES = f"{COMPUTE}/diskEncryptionSet"  # as the examples spell the type; echoed, not resolved
+GALLERY = "myGalleryName"
+DEFINITION = "myGalleryImageName"
+
+DISK_EXAMPLES = "DiskRP/stable/2025-01-02/examples"
+GALLERY_RP = "GalleryRP/stable/2025-03-03/examples/galleryExamples"
+GALLERY_2026 = "Compute/stable/2026-03-03/examples/galleryExamples"
+IMAGE_2026 = "Compute/Compute/Compute/examples/2026-04-01/imageExamples"
+
+
+@dataclass
+class Answer:
+    paths: set[str] | None  # the body's key paths; None: the example answers without a body
+    headers: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Case:
+    source: str  # path under .../Microsoft.Compute/ @ commit of the example read
+    run: Callable[[ArmsimHandle, ComputeManagementClient], Captured]
+    answers: dict[int, Answer]  # status code -> what the example shows for it
+    not_modelled: set[str] = field(default_factory=set)
+    documented_extra: set[str] = field(default_factory=set)
+
+
+def same(paths: set[str] | None, *statuses: int, headers: set[str] | None = None) -> dict[int, Answer]:
+    return {status: Answer(paths, set(headers or ())) for status in statuses}
+
+
+RECORDED_EXTRA = {"type", "tags"}  # every recorded ARM response carries them; examples often omit them
+
+# --- what the examples show ----------------------------------------------------------------------------
+DISK_GET_PATHS = {  # Disk_Get.json, 200
+    "id",
+    "name",
+    "type",
+    "location",
+    "managedBy",
+    "sku",
+    "sku.name",
+    "tags",
+    "tags.department",
+    "tags.project",
+    "properties",
+    "properties.osType",
+    "properties.hyperVGeneration",
+    "properties.creationData",
+    "properties.creationData.createOption",
+    "properties.creationData.imageReference",
+    "properties.creationData.imageReference.id",
+    "properties.diskSizeGB",
+    "properties.encryption",
+    "properties.encryption.type",
+    "properties.securityProfile",
+    "properties.securityProfile.securityType",
+    "properties.supportedCapabilities",
+    "properties.supportedCapabilities.acceleratedNetwork",
+    "properties.timeCreated",
+    "properties.provisioningState",
+    "properties.purchasePlan",  # .name .product .publisher
+    "properties.encryptionSettingsCollection",  # .enabled .encryptionSettings[]...
+    "properties.supportsHibernation",
+    "properties.LastOwnershipUpdateTime",
+}
+SNAPSHOT_COPY_PATHS = {  # Snapshot_Create_FromAnExistingSnapshot.json, 200 and 202 alike
+    "id",
+    "name",
+    "location",
+    "properties",
+    "properties.creationData",
+    "properties.creationData.createOption",
+    "properties.creationData.sourceResourceId",
+    "properties.provisioningState",
+}
+INCREMENTAL_SNAPSHOT_PATHS = {  # Snapshot_GetIncrementalSnapshot.json, 200
+    "id",
+    "name",
+    "type",
+    "location",
+    "tags",
+    "tags.department",
+    "tags.project",
+    "properties",
+    "properties.osType",
+    "properties.hyperVGeneration",
+    "properties.creationData",
+    "properties.creationData.createOption",
+    "properties.creationData.sourceResourceId",
+    "properties.creationData.sourceUniqueId",
+    "properties.diskSizeGB",
+    "properties.diskSizeBytes",
+    "properties.diskState",
+    "properties.encryption",
+    "properties.encryption.type",
+    "properties.incremental",
+    "properties.incrementalSnapshotFamilyId",
+    "properties.networkAccessPolicy",
+    "properties.provisioningState",
+    "properties.timeCreated",
+    "properties.uniqueId",
+    "properties.supportedCapabilities",  # .acceleratedNetwork
+    "properties.purchasePlan",  # .name .product .publisher
+    "properties.encryptionSettingsCollection",  # .enabled .encryptionSettings[]...
+    "properties.supportsHibernation",
+}
+IMAGE_PATHS = {  # Image_CreateFrom{ASnapshot,AManagedDisk,ABlob}.json, 200 and 201 alike, + the source
+    "id",
+    "name",
+    "type",
+    "location",
+    "properties",
+    "properties.provisioningState",
+    "properties.storageProfile",
+    "properties.storageProfile.dataDisks",
+    "properties.storageProfile.osDisk",
+    "properties.storageProfile.osDisk.caching",
+    "properties.storageProfile.osDisk.osState",
+    "properties.storageProfile.osDisk.osType",
+    "properties.storageProfile.zoneResilient",
+}
+TARGET_REGIONS = {
+    "properties.publishingProfile.targetRegions",
+    "properties.publishingProfile.targetRegions[].name",
+    "properties.publishingProfile.targetRegions[].regionalReplicaCount",
+    "properties.publishingProfile.targetRegions[].storageAccountType",
+}
+ENCRYPTION = {  # targetRegions[].encryption as the examples show it
+    "properties.publishingProfile.targetRegions[].encryption",
+    "properties.publishingProfile.targetRegions[].encryption.osDiskImage",
+    "properties.publishingProfile.targetRegions[].encryption.osDiskImage.diskEncryptionSetId",
+    "properties.publishingProfile.targetRegions[].encryption.dataDiskImages",
+    "properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].diskEncryptionSetId",
+    "properties.publishingProfile.targetRegions[].encryption.dataDiskImages[].lun",
+}
+VERSION_PATHS = (  # the 2025-03-03 / 2026-03-03 version create examples, 200, 201 and 202 alike
+    {
+        "id",
+        "name",
+        "location",
+        "properties",
+        "properties.provisioningState",
+        "properties.publishingProfile",
+        "properties.publishingProfile.publishedDate",
+        "properties.publishingProfile.replicaCount",
+        "properties.publishingProfile.storageAccountType",
+        "properties.publishingProfile.targetRegions[].excludeFromLatest",
+        "properties.safetyProfile",
+        "properties.safetyProfile.allowDeletionOfReplicatedLocations",
+        "properties.safetyProfile.blockDeletionBeforeEndOfLife",
+        "properties.safetyProfile.reportedForPolicyViolation",
+        "properties.safetyProfile.policyViolations",  # [].category [].details
+        "properties.storageProfile",
+        "properties.storageProfile.osDiskImage",
+        "properties.storageProfile.osDiskImage.hostCaching",
+        "properties.storageProfile.dataDiskImages",
+        "properties.storageProfile.dataDiskImages[].hostCaching",
+        "properties.storageProfile.dataDiskImages[].lun",
+    }
+    | TARGET_REGIONS
+    | ENCRYPTION
+)
+SIZES = {
+    "properties.storageProfile.osDiskImage.sizeInGB",
+    "properties.storageProfile.dataDiskImages[].sizeInGB",
+}
+FROM_SNAPSHOTS_PATHS = (
+    VERSION_PATHS
+    | SIZES
+    | {  # GalleryImageVersion_Create_WithSnapshotsAsSource.json
+        "properties.storageProfile.osDiskImage.source",
+        "properties.storageProfile.osDiskImage.source.id",
+        "properties.storageProfile.dataDiskImages[].source",
+        "properties.storageProfile.dataDiskImages[].source.id",
+    }
+)
+FROM_VHD_PATHS = VERSION_PATHS | {  # GalleryImageVersion_Create_WithVHD.json (no sizes shown)
+    "properties.storageProfile.osDiskImage.source",
+    "properties.storageProfile.osDiskImage.source.uri",
+    "properties.storageProfile.osDiskImage.source.storageAccountId",
+    "properties.storageProfile.dataDiskImages[].source",
+    "properties.storageProfile.dataDiskImages[].source.uri",
+    "properties.storageProfile.dataDiskImages[].source.storageAccountId",
+}
+FROM_VERSION_PATHS = (
+    VERSION_PATHS
+    | SIZES
+    | {  # GalleryImageVersion_Create_WithImageVersionAsSource.json
+        "properties.storageProfile.source",
+        "properties.storageProfile.source.id",
+    }
+)
+STRATEGY_PATHS = TARGET_REGIONS | {  # GalleryImageVersion_Create_WithStorageAccountStrategy.json
+    "id",
+    "name",
+    "location",
+    "properties",
+    "properties.provisioningState",
+    "properties.publishingProfile",
+    "properties.publishingProfile.excludeFromLatest",
+    "properties.publishingProfile.publishedDate",
+    "properties.publishingProfile.replicaCount",
+    "properties.publishingProfile.storageAccountStrategy",
+    "properties.safetyProfile",
+    "properties.safetyProfile.allowDeletionOfReplicatedLocations",
+    "properties.safetyProfile.reportedForPolicyViolation",
+    "properties.storageProfile",
+    "properties.storageProfile.source",
+    "properties.storageProfile.source.virtualMachineId",
+}
+VALIDATION_PATHS = (FROM_VERSION_PATHS - {"properties.safetyProfile.blockDeletionBeforeEndOfLife"}) | {
+    # GalleryImageVersion_Get_WithValidationProfile.json, 200 (its version has an image as source)
+    "properties.validationsProfile",
+    "properties.validationsProfile.executedValidations",
+    "properties.validationsProfile.executedValidations[].executionTime",
+    "properties.validationsProfile.executedValidations[].status",
+    "properties.validationsProfile.executedValidations[].type",
+    "properties.validationsProfile.executedValidations[].version",
+    "properties.validationsProfile.platformAttributes",
+    "properties.validationsProfile.platformAttributes[].name",
+    "properties.validationsProfile.platformAttributes[].value",
+    "properties.validationsProfile.validationEtag",
+}
+GALLERY_PATHS = {  # Gallery_Create_WithSharingProfile.json, 200, 201 and 202 alike
+    "id",
+    "name",
+    "location",
+    "properties",
+    "properties.description",
+    "properties.identifier",
+    "properties.identifier.uniqueName",
+    "properties.provisioningState",
+    "properties.sharingProfile",
+    "properties.sharingProfile.permissions",
+}
+COMMUNITY_PATHS = GALLERY_PATHS | {  # CommunityGallery_Create.json, 200, 201 and 202 alike
+    "properties.sharingProfile.communityGalleryInfo",
+    "properties.sharingProfile.communityGalleryInfo.eula",
+    "properties.sharingProfile.communityGalleryInfo.publicNamePrefix",
+    "properties.sharingProfile.communityGalleryInfo.publisherContact",
+    "properties.sharingProfile.communityGalleryInfo.publisherUri",
+}
+SHARE_ADD_PATHS = {"operationType", "groups", "groups[].type", "groups[].ids"}  # Gallery_AddToSharingProfile
+PERMISSIONS_PATHS = {  # Gallery_Get_WithSelectPermissions.json, 200
+    "id",
+    "name",
+    "location",
+    "properties",
+    "properties.sharingProfile",
+    "properties.sharingProfile.permissions",
+    "properties.sharingProfile.groups",
+    "properties.sharingProfile.groups[].type",
+    "properties.sharingProfile.groups[].ids",
+}
+
+# --- what armsim does not model, and what it returns beyond an example ---------------------------------
+DISK_NOT_MODELLED = {
+    "properties.purchasePlan",  # marketplace purchase plans
+    "properties.supportsHibernation",
+    "properties.encryptionSettingsCollection",  # Azure Disk Encryption
+    "properties.supportedCapabilities.acceleratedNetwork",
+    "properties.LastOwnershipUpdateTime",
+}
+# Returned by the recorded disk and snapshot GETs, absent from the examples.
 DISK_RECORDED = RECORDED_EXTRA | {
     "sku.tier",
     "properties.diskState",
@@ -48,52 +306,90 @@ DISK_RECORDED = RECORDED_EXTRA | {
     "properties.diskSizeGB",
     "properties.creationData.sourceUniqueId",
 }
-DISK_NOT_MODELLED = {
-    "properties.purchasePlan",
-    "properties.supportsHibernation",
-    "properties.encryptionSettingsCollection",
-    "properties.supportedCapabilities.acceleratedNetwork",
-    "properties.LastOwnershipUpdateTime",
-}
-IMAGE_EXTRA = RECORDED_EXTRA | {
+IMAGE_EXTRA = RECORDED_EXTRA | {  # as Image_CreateFromAVM.json in ../shared shows them
     "properties.hyperVGeneration",
     "properties.storageProfile.osDisk.storageAccountType",
     "properties.storageProfile.osDisk.diskSizeGB",
 }
+VERSION_NOT_MODELLED = {"properties.safetyProfile.policyViolations"}  # policy scanning is not simulated
+# These examples send neither storageAccountType nor storageAccountStrategy: from 2025-03-03 on,
+# the default strategy (PreferStandard_ZRS) applies and is reported in place of the top-level type,
+# as GalleryImageVersion_Create_WithStorageAccountStrategy.json shows it.
+DEFAULT_STRATEGY_NOT_MODELLED = {"properties.publishingProfile.storageAccountType"}
+VERSION_EXTRA = RECORDED_EXTRA | {
+    "properties.publishingProfile.excludeFromLatest",  # present in the recordings
+    "properties.publishingProfile.storageAccountStrategy",  # the default strategy, as above
+}
 
 
-def example(name: str) -> dict[str, Any]:
-    return json.loads((EXAMPLES / name).read_text())
-
-
-def fill(value: Any, **ids: str) -> Any:
-    """Replace the example's placeholders: {name} -> ids[name], and our subscription and group."""
-    text = json.dumps(value).replace("{subscription-id}", SUB).replace("{subscriptionId}", SUB)
-    text = text.replace("myResourceGroup", RG).replace("{resourceGroup}", RG)
-    for name, replacement in ids.items():
-        text = text.replace("{" + name + "}", replacement)
-    return json.loads(text)
-
-
-def disk_id(name: str) -> str:
-    return f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/disks/{name}"
-
-
+# --- requests ------------------------------------------------------------------------------------------
 def os_disk_of(client: ComputeManagementClient, vm: str) -> str:
     return str(client.virtual_machines.get(RG, vm).properties.storage_profile.os_disk.managed_disk.id)
 
 
-def snapshot_of(client: ComputeManagementClient, disk: str, name: str, **extra: Any) -> str:
+def snapshot_of(client: ComputeManagementClient, disk: str, name: str) -> str:
     body = {
         "location": WEST,
         "properties": {"creationData": {"createOption": "Copy", "sourceResourceId": disk}},
     }
-    body["properties"].update(extra)
     return str(client.snapshots.begin_create_or_update(RG, name, body).result().id)
 
 
-# --- disks and snapshots -------------------------------------------------------------------------
-def disk_get(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
+def definition(client: ComputeManagementClient, os_type: str = "Windows", generation: str = "V1") -> None:
+    client.galleries.begin_create_or_update(RG, GALLERY, {"location": WEST}).result()
+    body = {
+        "location": WEST,
+        "properties": {
+            "osType": os_type,
+            "osState": "Generalized",
+            "hyperVGeneration": generation,
+            "identifier": {"publisher": "p", "offer": "o", "sku": "s"},
+        },
+    }
+    client.gallery_images.begin_create_or_update(RG, GALLERY, DEFINITION, body).result()
+
+
+def put_version(client: ComputeManagementClient, body: dict[str, Any]) -> Captured:
+    seen, hook = capture()
+    client.gallery_image_versions.begin_create_or_update(
+        RG, GALLERY, DEFINITION, "1.0.0", body, polling=False, raw_response_hook=hook
+    )
+    return first(seen)
+
+
+def encrypted_regions(*data_luns: int) -> list[dict[str, Any]]:
+    """The examples' two target regions, each with a disk encryption set per disk."""
+
+    def encryption(region: str) -> dict[str, Any]:
+        return {
+            "osDiskImage": {"diskEncryptionSetId": f"{DES}/my{region}DiskEncryptionSet"},
+            "dataDiskImages": [
+                {"lun": lun, "diskEncryptionSetId": f"{DES}/myOther{region}DiskEncryptionSet"}
+                for lun in data_luns
+            ],
+        }
+
+    return [
+        {
+            "name": WEST,
+            "regionalReplicaCount": 1,
+            "encryption": encryption("WestUS"),
+            "excludeFromLatest": False,
+        },
+        {
+            "name": "East US",
+            "regionalReplicaCount": 2,
+            "storageAccountType": "Standard_ZRS",
+            "encryption": encryption("EastUS"),
+            "excludeFromLatest": False,
+        },
+    ]
+
+
+SAFETY = {"allowDeletionOfReplicatedLocations": False, "blockDeletionBeforeEndOfLife": False}
+
+
+def disk_get(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
     generalized_vm(sim, "TestVM", location=WEST, os_type="Windows", security_type="TrustedLaunch")
     name = os_disk_of(client, "TestVM").rsplit("/", 1)[-1]
     tags = {"department": "Development", "project": "ManagedDisks"}
@@ -103,19 +399,21 @@ def disk_get(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, An
     return first(seen)
 
 
-def snapshot_copy(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
+def snapshot_copy(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
     generalized_vm(sim, "myVM", location=WEST)
     snapshot_of(client, os_disk_of(client, "myVM"), "mySnapshot1")
+    body = {
+        "location": WEST,
+        "properties": {
+            "creationData": {"createOption": "Copy", "sourceResourceId": f"{UNSLASHED}/snapshots/mySnapshot1"}
+        },
+    }
     seen, hook = capture()
-    client.snapshots.begin_create_or_update(
-        RG, p["snapshotName"], fill(p["snapshot"]), polling=False, raw_response_hook=hook
-    )
+    client.snapshots.begin_create_or_update(RG, "mySnapshot2", body, polling=False, raw_response_hook=hook)
     return first(seen)
 
 
-def snapshot_get_incremental(
-    sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]
-) -> Captured:
+def snapshot_get_incremental(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
     disk = {
         "location": "westus",
         "properties": {
@@ -130,49 +428,46 @@ def snapshot_get_incremental(
         "location": "westus",
         "tags": {"department": "Development", "project": "Snapshots"},
         "properties": {
-            "creationData": {"createOption": "Copy", "sourceResourceId": disk_id("myDisk")},
+            "creationData": {"createOption": "Copy", "sourceResourceId": f"{COMPUTE}/disks/myDisk"},
             "incremental": True,
         },
     }
-    client.snapshots.begin_create_or_update(RG, p["snapshotName"], body).result()
+    client.snapshots.begin_create_or_update(RG, "myIncrementalSnapshot", body).result()
     sim.advance(sim.backend.timing.incremental_copy_seconds(100))
     seen, hook = capture()
-    client.snapshots.get(RG, p["snapshotName"], raw_response_hook=hook)
+    client.snapshots.get(RG, "myIncrementalSnapshot", raw_response_hook=hook)
     return first(seen)
 
 
-# --- managed images of disks ------------------------------------------------------------------------
-def image_from(kind: str) -> Any:
-    def run(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
+def image_from(kind: str) -> Callable[[ArmsimHandle, ComputeManagementClient], Captured]:
+    def run(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
         generalized_vm(sim, "myVM", location=WEST)
-        ids: dict[str, str] = {}
+        os_disk: dict[str, Any] = {"osType": "Linux", "osState": "Generalized"}
         if kind == "snapshot":
             snapshot_of(client, os_disk_of(client, "myVM"), "mySnapshot")
+            os_disk["snapshot"] = {"id": f"{UNSLASHED}/snapshots/mySnapshot"}
         elif kind == "disk":
-            disk = {
-                "location": WEST,
-                "properties": {
-                    "creationData": {"createOption": "Copy", "sourceResourceId": os_disk_of(client, "myVM")}
-                },
-            }
+            copy = {"createOption": "Copy", "sourceResourceId": os_disk_of(client, "myVM")}
+            disk = {"location": WEST, "properties": {"creationData": copy}}
             client.disks.begin_create_or_update(RG, "myManagedDisk", disk).result()
+            os_disk["managedDisk"] = {"id": f"{UNSLASHED}/disks/myManagedDisk"}
         else:
             account = sim.register_storage_account("mystorageaccount", resource_group=RG, location="westus")
-            sim.register_blob(
-                "https://mystorageaccount.blob.core.windows.net/osimages/osimage.vhd",
-                storage_account_id=account,
-            )
+            blob = "https://mystorageaccount.blob.core.windows.net/osimages/osimage.vhd"
+            sim.register_blob(blob, storage_account_id=account)
+            os_disk["blobUri"] = blob
+        body = {
+            "location": WEST,
+            "properties": {"storageProfile": {"osDisk": os_disk, "zoneResilient": kind != "snapshot"}},
+        }
         seen, hook = capture()
-        client.images.begin_create_or_update(
-            RG, p["imageName"], fill(p["parameters"], **ids), polling=False, raw_response_hook=hook
-        )
+        client.images.begin_create_or_update(RG, "myImage", body, polling=False, raw_response_hook=hook)
         return first(seen)
 
     return run
 
 
-# --- gallery image versions from each source ---------------------------------------------------------------
-def version_from_snapshots(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
+def version_from_snapshots(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
     generalized_vm(
         sim,
         "myVM",
@@ -181,47 +476,45 @@ def version_from_snapshots(sim: ArmsimHandle, client: ComputeManagementClient, p
         hyper_v_generation="V1",
         data_disks=[{"lun": 1, "size_gb": 10}],
     )
-    snapshot_of(client, os_disk_of(client, "myVM"), "os-snapshot")
-    gallery(client)
-    seen, hook = capture()
-    body = fill(p["galleryImageVersion"], osSnapshotName="os-snapshot", dataDiskName="myVM_DataDisk_1")
-    client.gallery_image_versions.begin_create_or_update(
-        RG,
-        p["galleryName"],
-        p["galleryImageName"],
-        p["galleryImageVersionName"],
-        body,
-        polling=False,
-        raw_response_hook=hook,
-    )
-    return first(seen)
+    snapshot = snapshot_of(client, os_disk_of(client, "myVM"), "os-snapshot")
+    definition(client)
+    storage = {
+        "osDiskImage": {"source": {"id": snapshot}, "hostCaching": "ReadOnly"},
+        "dataDiskImages": [
+            {"source": {"id": f"{COMPUTE}/disks/myVM_DataDisk_1"}, "lun": 1, "hostCaching": "None"}
+        ],
+    }
+    publishing = {"targetRegions": encrypted_regions(1)}
+    properties = {"publishingProfile": publishing, "storageProfile": storage, "safetyProfile": SAFETY}
+    return put_version(client, {"location": WEST, "properties": properties})
 
 
-def version_from_vhd(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
+def version_from_vhd(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
     account = sim.register_storage_account("gallerysourcencus", resource_group=RG, location="westus")
     vhd = "https://gallerysourcencus.blob.core.windows.net/myvhds/Windows-Server-2012-R2-20171216-en.us-128GB.vhd"
     sim.register_blob(vhd, storage_account_id=account, size_gb=128)
-    data_vhd = vhd.replace(".vhd", "-data.vhd")
-    sim.register_blob(data_vhd, storage_account_id=account, size_gb=10)
-    gallery(client)
-    body = fill(p["galleryImageVersion"], storageAccount="gallerysourcencus")
     # The example names one blob for both disks, which Azure refuses ("OSDiskImage and
     # DataDiskImage cannot point to same blob"): the data disk gets its own blob.
-    body["properties"]["storageProfile"]["dataDiskImages"][0]["source"]["uri"] = data_vhd
-    seen, hook = capture()
-    client.gallery_image_versions.begin_create_or_update(
-        RG,
-        p["galleryName"],
-        p["galleryImageName"],
-        p["galleryImageVersionName"],
-        body,
-        polling=False,
-        raw_response_hook=hook,
-    )
-    return first(seen)
+    data_vhd = vhd.replace(".vhd", "-data.vhd")
+    sim.register_blob(data_vhd, storage_account_id=account, size_gb=10)
+    definition(client)
+    regions = encrypted_regions(1)
+    del regions[1]["encryption"]  # the example encrypts the West US replicas only
+    storage = {
+        "osDiskImage": {"source": {"storageAccountId": account, "uri": vhd}, "hostCaching": "ReadOnly"},
+        "dataDiskImages": [
+            {"source": {"storageAccountId": account, "uri": data_vhd}, "lun": 1, "hostCaching": "None"}
+        ],
+    }
+    properties = {
+        "publishingProfile": {"targetRegions": regions},
+        "storageProfile": storage,
+        "safetyProfile": SAFETY,
+    }
+    return put_version(client, {"location": WEST, "properties": properties})
 
 
-def version_from_version(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
+def version_from_version(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
     vm_id = generalized_vm(
         sim,
         "myVM",
@@ -230,7 +523,7 @@ def version_from_version(sim: ArmsimHandle, client: ComputeManagementClient, p: 
         hyper_v_generation="V1",
         data_disks=[{"lun": 1, "size_gb": 10}],
     )
-    definition = {
+    body = {
         "location": WEST,
         "properties": {
             "osType": "Windows",
@@ -240,7 +533,7 @@ def version_from_version(sim: ArmsimHandle, client: ComputeManagementClient, p: 
         },
     }
     client.galleries.begin_create_or_update(RG, "testGallery", {"location": WEST}).result()
-    client.gallery_images.begin_create_or_update(RG, "testGallery", "base", definition).result()
+    client.gallery_images.begin_create_or_update(RG, "testGallery", "base", body).result()
     source = client.gallery_image_versions.begin_create_or_update(
         RG,
         "testGallery",
@@ -248,39 +541,35 @@ def version_from_version(sim: ArmsimHandle, client: ComputeManagementClient, p: 
         "0.9.0",
         {"location": WEST, "properties": {"storageProfile": {"source": {"virtualMachineId": vm_id}}}},
     ).result()
-    gallery(client)
-    body = fill(p["galleryImageVersion"])
-    body["properties"]["storageProfile"]["source"]["id"] = source.id
-    seen, hook = capture()
-    client.gallery_image_versions.begin_create_or_update(
-        RG,
-        p["galleryName"],
-        p["galleryImageName"],
-        p["galleryImageVersionName"],
-        body,
-        polling=False,
-        raw_response_hook=hook,
-    )
-    return first(seen)
+    definition(client)
+    publishing = {"targetRegions": encrypted_regions(0, 1)}
+    storage = {"source": {"id": source.id}}
+    properties = {"publishingProfile": publishing, "storageProfile": storage, "safetyProfile": SAFETY}
+    return put_version(client, {"location": WEST, "properties": properties})
 
 
-def version_with_strategy(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
-    generalized_vm(sim, "myVM", location=WEST, os_type="Windows", hyper_v_generation="V1")
-    gallery(client)
-    seen, hook = capture()
-    client.gallery_image_versions.begin_create_or_update(
-        RG,
-        p["galleryName"],
-        p["galleryImageName"],
-        p["galleryImageVersionName"],
-        fill(p["galleryImageVersion"], vmName="myVM"),
-        polling=False,
-        raw_response_hook=hook,
-    )
-    return first(seen)
+def version_with_strategy(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
+    vm_id = generalized_vm(sim, "myVM", location=WEST, os_type="Windows", hyper_v_generation="V1")
+    definition(client)
+    publishing = {
+        "targetRegions": [
+            {"name": WEST},
+            {"name": "East US"},
+            {"name": "East US 2", "storageAccountType": "Premium_LRS"},
+        ],
+        "storageAccountStrategy": "PreferStandard_ZRS",
+    }
+    body = {
+        "location": WEST,
+        "properties": {
+            "publishingProfile": publishing,
+            "storageProfile": {"source": {"virtualMachineId": vm_id}},
+        },
+    }
+    return put_version(client, body)
 
 
-def version_get_validation(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
+def version_get_validation(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
     vm_id = generalized_vm(
         sim, "myVM", location=WEST, hyper_v_generation="V2", data_disks=[{"lun": 1, "size_gb": 10}]
     )
@@ -289,8 +578,8 @@ def version_get_validation(sim: ArmsimHandle, client: ComputeManagementClient, p
         "myImage",
         {"location": WEST, "properties": {"sourceVirtualMachine": {"id": vm_id}, "hyperVGeneration": "V2"}},
     ).result()
-    client.galleries.begin_create_or_update(RG, p["galleryName"], {"location": WEST}).result()
-    definition = {
+    client.galleries.begin_create_or_update(RG, GALLERY, {"location": WEST}).result()
+    body = {
         "location": WEST,
         "properties": {
             "osType": "Linux",
@@ -298,9 +587,7 @@ def version_get_validation(sim: ArmsimHandle, client: ComputeManagementClient, p
             "identifier": {"publisher": "p", "offer": "o", "sku": "s"},
         },
     }  # no hyperVGeneration, no SecurityType: from 2025-03-03, V2 and TrustedLaunchSupported
-    client.gallery_images.begin_create_or_update(
-        RG, p["galleryName"], p["galleryImageName"], definition
-    ).result()
+    client.gallery_images.begin_create_or_update(RG, GALLERY, DEFINITION, body).result()
     version = {
         "location": WEST,
         "properties": {
@@ -311,73 +598,96 @@ def version_get_validation(sim: ArmsimHandle, client: ComputeManagementClient, p
             },
         },
     }
-    client.gallery_image_versions.begin_create_or_update(
-        RG, p["galleryName"], p["galleryImageName"], p["galleryImageVersionName"], version
-    ).result()
+    client.gallery_image_versions.begin_create_or_update(RG, GALLERY, DEFINITION, "1.0.0", version).result()
     seen, hook = capture()
     client.gallery_image_versions.get(
-        RG,
-        p["galleryName"],
-        p["galleryImageName"],
-        p["galleryImageVersionName"],
-        expand=p["$expand"],
-        raw_response_hook=hook,
+        RG, GALLERY, DEFINITION, "1.0.0", expand="ValidationProfile", raw_response_hook=hook
     )
     return first(seen)
 
 
-# --- gallery sharing ----------------------------------------------------------------------------------
-def gallery_put(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
+GROUPS_GALLERY = {
+    "location": WEST,
+    "properties": {
+        "description": "This is the gallery description.",
+        "sharingProfile": {"permissions": "Groups"},
+    },
+}
+COMMUNITY_GALLERY = {
+    "location": WEST,
+    "properties": {
+        "description": "This is the gallery description.",
+        "sharingProfile": {
+            "permissions": "Community",
+            "communityGalleryInfo": {
+                "publisherUri": "uri",
+                "publisherContact": "pir@microsoft.com",
+                "eula": "eula",
+                "publicNamePrefix": "PirPublic",
+            },
+        },
+    },
+}
+ADD_GROUPS = {
+    "operationType": "Add",
+    "groups": [
+        {
+            "type": "Subscriptions",
+            "ids": ["34a4ab42-0d72-47d9-bd1a-aed207386dac", "380fd389-260b-41aa-bad9-0a83108c370b"],
+        },
+        {"type": "AADTenants", "ids": ["c24c76aa-8897-4027-9b03-8f7928b54ff6"]},
+    ],
+}
+
+
+def gallery_put(body: dict[str, Any]) -> Callable[[ArmsimHandle, ComputeManagementClient], Captured]:
+    def run(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
+        seen, hook = capture()
+        client.galleries.begin_create_or_update(RG, GALLERY, body, polling=False, raw_response_hook=hook)
+        return first(seen)
+
+    return run
+
+
+def share(update: dict[str, Any]) -> Callable[[ArmsimHandle, ComputeManagementClient], Captured]:
+    def run(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
+        community = update["operationType"] == "EnableCommunity"
+        client.galleries.begin_create_or_update(
+            RG, GALLERY, COMMUNITY_GALLERY if community else GROUPS_GALLERY
+        ).result()
+        seen, hook = capture()
+        client.gallery_sharing_profile.begin_update(
+            RG, GALLERY, update, polling=False, raw_response_hook=hook
+        )
+        return first(seen)
+
+    return run
+
+
+def gallery_get_permissions(sim: ArmsimHandle, client: ComputeManagementClient) -> Captured:
+    body = {"location": WEST, "properties": {"sharingProfile": {"permissions": "Groups"}}}  # no description
+    client.galleries.begin_create_or_update(RG, GALLERY, body).result()
+    client.gallery_sharing_profile.begin_update(RG, GALLERY, ADD_GROUPS).result()
     seen, hook = capture()
-    client.galleries.begin_create_or_update(
-        RG, p["galleryName"], p["gallery"], polling=False, raw_response_hook=hook
-    )
+    client.galleries.get(RG, GALLERY, select="Permissions", raw_response_hook=hook)
     return first(seen)
 
 
-def groups_gallery(client: ComputeManagementClient, name: str) -> None:
-    body = {"location": WEST, "properties": {"sharingProfile": {"permissions": "Groups"}}}
-    client.galleries.begin_create_or_update(RG, name, body).result()
-
-
-def share(sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]) -> Captured:
-    if p["sharingUpdate"]["operationType"] == "EnableCommunity":
-        community = example("CommunityGallery_Create.json")["parameters"]["gallery"]
-        client.galleries.begin_create_or_update(RG, p["galleryName"], community).result()
-    else:
-        groups_gallery(client, p["galleryName"])
-    seen, hook = capture()
-    client.gallery_sharing_profile.begin_update(
-        RG, p["galleryName"], p["sharingUpdate"], polling=False, raw_response_hook=hook
-    )
-    return first(seen)
-
-
-def gallery_get_permissions(
-    sim: ArmsimHandle, client: ComputeManagementClient, p: dict[str, Any]
-) -> Captured:
-    groups_gallery(client, p["galleryName"])
-    update = example("Gallery_AddToSharingProfile.json")["parameters"]["sharingUpdate"]
-    client.gallery_sharing_profile.begin_update(RG, p["galleryName"], update).result()
-    seen, hook = capture()
-    client.galleries.get(RG, p["galleryName"], select=p["$select"], raw_response_hook=hook)
-    return first(seen)
-
-
-VERSION_SOURCE_EXTRA = (
-    VERSION_EXTRA | DEFAULT_STRATEGY_EXTRA | {"properties.safetyProfile.blockDeletionBeforeEndOfLife"}
-)
-GALLERY_EXTRA = RECORDED_EXTRA | {"properties.identifier", "properties.provisioningState"}
 CASES: dict[str, Case] = {
-    "Disk_Get.json": Case(
+    "Disk_Get": Case(
+        f"{DISK_EXAMPLES}/diskExamples/Disk_Get.json @ a6e34a2ef5092e35fce03bdf78b7bf604dc6a08a",
         disk_get,
+        same(DISK_GET_PATHS, 200),
         not_modelled=DISK_NOT_MODELLED
         | {"properties.creationData.imageReference"},  # a seeded VM has no image
         documented_extra=DISK_RECORDED | {"properties.supportedCapabilities.architecture"},  # spec property
     ),
-    "Snapshot_Create_FromAnExistingSnapshot.json": Case(
+    "Snapshot_Create_FromAnExistingSnapshot": Case(
+        f"{DISK_EXAMPLES}/snapshotExamples/Snapshot_Create_FromAnExistingSnapshot.json "
+        "@ 1074fd7f37bcf8554650a7555ca04782d6d2fce4",
         snapshot_copy,
-        # The 202 carries the resource as a GET shows it (recorded), its disk facts, sku and state.
+        same(SNAPSHOT_COPY_PATHS, 200, 202),
+        # The 202 carries the resource as a GET shows it (recorded): its disk facts, sku and state.
         documented_extra=DISK_RECORDED
         | {
             "sku",
@@ -388,37 +698,76 @@ CASES: dict[str, Case] = {
             "properties.snapshotAccessState",
         },
     ),
-    "Snapshot_GetIncrementalSnapshot.json": Case(
+    "Snapshot_GetIncrementalSnapshot": Case(
+        f"{DISK_EXAMPLES}/snapshotExamples/Snapshot_GetIncrementalSnapshot.json "
+        "@ a0730331b91b724ff826348875a63f6dcef4c048",
         snapshot_get_incremental,
+        same(INCREMENTAL_SNAPSHOT_PATHS, 200),
         not_modelled=DISK_NOT_MODELLED | {"properties.supportedCapabilities"},
         documented_extra=DISK_RECORDED
         | {"sku", "properties.completionPercent", "properties.snapshotAccessState"},
     ),
-    "Image_CreateFromASnapshot.json": Case(image_from("snapshot"), documented_extra=IMAGE_EXTRA),
-    "Image_CreateFromAManagedDisk.json": Case(image_from("disk"), documented_extra=IMAGE_EXTRA),
-    "Image_CreateFromABlob.json": Case(image_from("blob"), documented_extra=IMAGE_EXTRA),
-    "GalleryImageVersion_Create_WithSnapshotsAsSource.json": Case(
+    "Image_CreateFromASnapshot": Case(
+        "ComputeRP/stable/2025-04-01/examples/imageExamples/Image_CreateFromASnapshot.json "
+        "@ fb205a8b8b61361fabcef8f5e72f784c91e85922",
+        image_from("snapshot"),
+        same(
+            IMAGE_PATHS
+            | {"properties.storageProfile.osDisk.snapshot", "properties.storageProfile.osDisk.snapshot.id"},
+            200,
+            201,
+        ),
+        documented_extra=IMAGE_EXTRA,
+    ),
+    "Image_CreateFromAManagedDisk": Case(
+        f"{IMAGE_2026}/Image_CreateFromAManagedDisk.json @ 540c6e3ab9ee468129cc071cd2bb767644a2b109",
+        image_from("disk"),
+        same(
+            IMAGE_PATHS
+            | {
+                "properties.storageProfile.osDisk.managedDisk",
+                "properties.storageProfile.osDisk.managedDisk.id",
+            },
+            200,
+            201,
+        ),
+        documented_extra=IMAGE_EXTRA,
+    ),
+    "Image_CreateFromABlob": Case(
+        f"{IMAGE_2026}/Image_CreateFromABlob.json @ b3f1a79422db58ca99f30ba3399f266875b082f4",
+        image_from("blob"),
+        same(IMAGE_PATHS | {"properties.storageProfile.osDisk.blobUri"}, 200, 201),
+        documented_extra=IMAGE_EXTRA,
+    ),
+    "GalleryImageVersion_Create_WithSnapshotsAsSource": Case(
+        f"{GALLERY_RP}/GalleryImageVersion_Create_WithSnapshotsAsSource.json "
+        "@ 0c20ffea1c2726ecaee61c69148099d3e1227989",
         version_from_snapshots,
+        same(FROM_SNAPSHOTS_PATHS, 200, 201, 202),
         not_modelled=VERSION_NOT_MODELLED | DEFAULT_STRATEGY_NOT_MODELLED,
-        documented_extra=VERSION_SOURCE_EXTRA,
+        documented_extra=VERSION_EXTRA,
     ),
-    "GalleryImageVersion_Create_WithVHD.json": Case(
+    "GalleryImageVersion_Create_WithVHD": Case(
+        f"{GALLERY_RP}/GalleryImageVersion_Create_WithVHD.json @ 0c20ffea1c2726ecaee61c69148099d3e1227989",
         version_from_vhd,
+        same(FROM_VHD_PATHS, 200, 201, 202),
         not_modelled=VERSION_NOT_MODELLED | DEFAULT_STRATEGY_NOT_MODELLED,
-        documented_extra=VERSION_SOURCE_EXTRA
-        | {
-            # armsim reports the VHD's size as for every other source (the example leaves it out)
-            "properties.storageProfile.osDiskImage.sizeInGB",
-            "properties.storageProfile.dataDiskImages[].sizeInGB",
-        },
+        # armsim reports the VHD's size as for every other source (the example leaves it out)
+        documented_extra=VERSION_EXTRA | SIZES,
     ),
-    "GalleryImageVersion_Create_WithImageVersionAsSource.json": Case(
+    "GalleryImageVersion_Create_WithImageVersionAsSource": Case(
+        f"{GALLERY_2026}/GalleryImageVersion_Create_WithImageVersionAsSource.json "
+        "@ 0970fcd06f27dcdb4409b3898fcd2e976c628b6e",
         version_from_version,
+        same(FROM_VERSION_PATHS, 200, 201, 202),
         not_modelled=VERSION_NOT_MODELLED | DEFAULT_STRATEGY_NOT_MODELLED,
-        documented_extra=VERSION_SOURCE_EXTRA,
+        documented_extra=VERSION_EXTRA,
     ),
-    "GalleryImageVersion_Create_WithStorageAccountStrategy.json": Case(
+    "GalleryImageVersion_Create_WithStorageAccountStrategy": Case(
+        f"{GALLERY_2026}/GalleryImageVersion_Create_WithStorageAccountStrategy.json "
+        "@ 8582ed4501afe5c9f3e6c7ee18103bebeb6b7ac4",
         version_with_strategy,
+        same(STRATEGY_PATHS, 200, 201, 202),
         documented_extra=RECORDED_EXTRA
         | {
             "properties.safetyProfile.blockDeletionBeforeEndOfLife",
@@ -426,37 +775,78 @@ CASES: dict[str, Case] = {
             "properties.storageProfile.osDiskImage",  # what was captured, as every version reports it
         },
     ),
-    "GalleryImageVersion_Get_WithValidationProfile.json": Case(
+    "GalleryImageVersion_Get_WithValidationProfile": Case(
+        f"{GALLERY_2026}/GalleryImageVersion_Get_WithValidationProfile.json "
+        "@ 4d37c9c81a5d9e78c8a0ced432a7eacf83b144d7",
         version_get_validation,
-        # the source VM was seeded, not created from a marketplace image, so no platform attributes
-        not_modelled=VERSION_NOT_MODELLED | {"properties.validationsProfile.platformAttributes[]"},
+        same(VALIDATION_PATHS, 200),
+        not_modelled=VERSION_NOT_MODELLED
+        | {
+            "properties.publishingProfile.targetRegions[].encryption",  # the request asks for none
+            # the source VM was seeded, not created from a marketplace image: no platform attributes
+            "properties.validationsProfile.platformAttributes[]",
+        },
         documented_extra=RECORDED_EXTRA
         | {
             "properties.publishingProfile.excludeFromLatest",
             "properties.safetyProfile.blockDeletionBeforeEndOfLife",
         },
     ),
-    "Gallery_Create_WithSharingProfile.json": Case(gallery_put, documented_extra=RECORDED_EXTRA),
-    "CommunityGallery_Create.json": Case(
-        gallery_put,
-        documented_extra=RECORDED_EXTRA
-        | {
-            "properties.sharingProfile.communityGalleryInfo.communityGalleryEnabled"
-        },  # read-only, in the spec
+    "Gallery_Create_WithSharingProfile": Case(
+        f"{GALLERY_RP}/Gallery_Create_WithSharingProfile.json @ 0c20ffea1c2726ecaee61c69148099d3e1227989",
+        gallery_put(GROUPS_GALLERY),
+        same(GALLERY_PATHS, 200, 201, 202),
+        documented_extra=RECORDED_EXTRA,
     ),
-    "Gallery_AddToSharingProfile.json": Case(share),
-    "Gallery_ResetSharingProfile.json": Case(share),
-    "Gallery_EnableCommunityGallery.json": Case(share),
-    "Gallery_Get_WithSelectPermissions.json": Case(gallery_get_permissions, documented_extra=GALLERY_EXTRA),
+    "CommunityGallery_Create": Case(
+        f"{GALLERY_2026}/CommunityGallery_Create.json @ 7213c8b8153df589cabe24aa5eb3043f4a203973",
+        gallery_put(COMMUNITY_GALLERY),
+        same(COMMUNITY_PATHS, 200, 201, 202),
+        # read-only, in the spec
+        documented_extra=RECORDED_EXTRA
+        | {"properties.sharingProfile.communityGalleryInfo.communityGalleryEnabled"},
+    ),
+    "Gallery_AddToSharingProfile": Case(
+        f"{GALLERY_RP}/Gallery_AddToSharingProfile.json @ 3dd5967824250b457416b6811ceaee2002abcf11",
+        share(ADD_GROUPS),
+        same(SHARE_ADD_PATHS, 200) | same(SHARE_ADD_PATHS, 202, headers={"Location"}),
+    ),
+    "Gallery_ResetSharingProfile": Case(
+        f"{GALLERY_RP}/Gallery_ResetSharingProfile.json @ a3ba8f89b23c581e227427e402de17fcd49ff559",
+        share({"operationType": "Reset"}),
+        same({"operationType"}, 200) | same({"operationType"}, 202, headers={"Location"}),
+    ),
+    "Gallery_EnableCommunityGallery": Case(
+        f"{GALLERY_2026}/Gallery_EnableCommunityGallery.json @ 8582ed4501afe5c9f3e6c7ee18103bebeb6b7ac4",
+        share({"operationType": "EnableCommunity"}),
+        same({"operationType"}, 200) | same({"operationType"}, 202, headers={"Location"}),
+    ),
+    "Gallery_Get_WithSelectPermissions": Case(
+        f"{GALLERY_RP}/Gallery_Get_WithSelectPermissions.json @ a3ba8f89b23c581e227427e402de17fcd49ff559",
+        gallery_get_permissions,
+        same(PERMISSIONS_PATHS, 200),
+        documented_extra=RECORDED_EXTRA | {"properties.identifier", "properties.provisioningState"},
+    ),
 }
 
 
-def test_every_example_file_has_a_case():
-    assert {p.name for p in EXAMPLES.glob("*.json")} == set(CASES)
+def covered(path: str, prefixes: set[str]) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[]")) for p in prefixes)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_example(name: str, sim: ArmsimHandle, client: ComputeManagementClient):
-    data = example(name)
     case = CASES[name]
-    assert_conforms(name, data, case, case.run(sim, client, data["parameters"]))
+    captured = case.run(sim, client)
+    where = f"{name} ({case.source})"
+    assert captured.status in case.answers, f"{where}: status {captured.status} not in {sorted(case.answers)}"
+    answer = case.answers[captured.status]
+    sent = {h.lower() for h in captured.headers}
+    assert {h for h in answer.headers if h.lower() not in sent} == set(), f"{where}: missing headers"
+    if answer.paths is None:
+        assert captured.body is None, f"{where}: the example answers {captured.status} without a body"
+        return
+    have = key_paths(captured.body)
+    missing = {p for p in answer.paths - have if not covered(p, case.not_modelled)}
+    extra = {p for p in have - answer.paths if not covered(p, case.documented_extra)}
+    assert (missing, extra) == (set(), set()), f"{where}: missing {sorted(missing)}, extra {sorted(extra)}"
