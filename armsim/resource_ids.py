@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 _ID = re.compile(
-    r"^/?subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/(?P<provider>[^/]+)/(?P<rest>.+)$",
+    r"/?subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/(?P<provider>[^/]+)/(?P<rest>.+)",
     re.IGNORECASE,
 )
 
@@ -42,7 +42,7 @@ class ResourceRef:
 
 def parse_ref(resource_id: str) -> ResourceRef | None:
     """The parts of a resource id, or None when it is not a resource-group-scoped ARM id."""
-    match = _ID.match(resource_id.strip().rstrip("/"))
+    match = _ID.fullmatch(resource_id.strip().rstrip("/"))
     if match is None:
         return None
     parts = match.group("rest").split("/")

@@ -19,8 +19,9 @@ from armsim.resource_ids import STORAGE_ACCOUNT, parse_ref
 
 ACCOUNT_FIELDS = {"subscription", "resource_group", "name", "location", "sku"}
 BLOB_FIELDS = {"uri", "storage_account_id", "blob_type", "size_gb", "vhd_footer", "os_type"}
-_ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
-_BLOB_URI = re.compile(r"^https://[a-z0-9]{3,24}\.blob\.core\.windows\.net/[^/?#]+/[^?#]+$")
+# Used with fullmatch (`$` would also match before a trailing newline); a URI holds no whitespace.
+_ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
+_BLOB_URI = re.compile(r"https://[a-z0-9]{3,24}\.blob\.core\.windows\.net/[^/?#\s]+/[^?#\s]+")
 
 
 def _text(spec: dict[str, Any], what: str, field: str, default: str | None = None) -> str:
@@ -47,7 +48,7 @@ def register_storage_account(backend: Backend, spec: Any) -> StorageAccount:
     except ArmError as err:
         raise ConfigError(f"storage_account.subscription: must be a GUID ({err.message})") from err
     name = _text(spec, "storage_account", "name")
-    if not _ACCOUNT_NAME.match(name):
+    if not _ACCOUNT_NAME.fullmatch(name):
         raise ConfigError(f"storage_account.name: 3-24 lower-case letters and digits, got {name!r}")
     account = StorageAccount(
         scope=Scope(subscription, _text(spec, "storage_account", "resource_group")),
@@ -63,7 +64,7 @@ def register_storage_account(backend: Backend, spec: Any) -> StorageAccount:
 def register_blob(backend: Backend, spec: Any) -> Blob:
     spec = _known(spec, "blob", BLOB_FIELDS)
     uri = _text(spec, "blob", "uri")
-    if not _BLOB_URI.match(uri):
+    if not _BLOB_URI.fullmatch(uri):
         raise ConfigError(
             f"blob.uri: must be https://{{account}}.blob.core.windows.net/{{container}}/{{blob}}, got {uri!r}"
         )

@@ -9,7 +9,6 @@ Location monitor returns the SharingUpdate, which is what the SDK's poller deser
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from armsim import refusals
@@ -17,7 +16,7 @@ from armsim.backend import Backend
 from armsim.errors import InvalidParameterError
 from armsim.handlers.common import async_headers, enum_value, get_path, seconds_later, start_caps_operation
 from armsim.http import ArmRequest, Reply
-from armsim.ids import Scope
+from armsim.ids import Scope, is_guid
 from armsim.models.gallery import Gallery
 from armsim.models.operations import finishes_at
 from armsim.models.sharing import (
@@ -33,7 +32,6 @@ from armsim.models.sharing import (
 
 OPERATIONS = ("Add", "Remove", "Reset", "EnableCommunity")
 LIMITS = {SUBSCRIPTIONS: 30, TENANTS: 5}  # direct sharing: 30 subscriptions, 5 tenants
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 TARGET = "gallery.properties.sharingProfile"
 
 
@@ -97,7 +95,7 @@ def _groups(raw: Any) -> list[tuple[str, list[str]]]:
         if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
             raise refusals.missing("ids", f"{target}.ids")
         for identifier in ids:
-            if not _GUID.match(identifier):
+            if not is_guid(identifier):
                 raise refusals.invalid_group_id(group_type, identifier)
         groups.append((group_type, list(ids)))
     return groups

@@ -29,8 +29,8 @@ from armsim.models.network import DELETE_OPTIONS
 from armsim.models.vm import SECURITY_TYPES, VirtualMachine
 
 _GALLERY_IMAGE = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
-    r"galleries/(?P<gallery>[^/]+)/images/(?P<definition>[^/]+)(/versions/(?P<version>[^/]+))?$",
+    r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
+    r"galleries/(?P<gallery>[^/]+)/images/(?P<definition>[^/]+)(/versions/(?P<version>[^/]+))?",
     re.IGNORECASE,
 )
 REFERENCE = "parameters.properties.storageProfile.imageReference.id"
@@ -39,7 +39,7 @@ REFERENCE = "parameters.properties.storageProfile.imageReference.id"
 def gallery_image_id(reference: Any) -> str | None:
     """The gallery version or definition id an image reference names, if it names one."""
     image_id = reference.get("id") if isinstance(reference, dict) else None
-    if isinstance(image_id, str) and _GALLERY_IMAGE.match(image_id.rstrip("/")):
+    if isinstance(image_id, str) and _GALLERY_IMAGE.fullmatch(image_id.rstrip("/")):
         return image_id.rstrip("/")
     return None
 
@@ -47,7 +47,7 @@ def gallery_image_id(reference: Any) -> str | None:
 def gallery_source(backend: Backend, body: dict[str, Any], image_id: str, location: str) -> dict[str, Any]:
     """What the VM is made of, after every check; `image_reference` is what the VM reports."""
     now = backend.now()
-    match = _GALLERY_IMAGE.match(image_id)
+    match = _GALLERY_IMAGE.fullmatch(image_id)
     assert match is not None
     scope = Scope(match["sub"], match["rg"])
     definition = backend.find(backend.definitions, scope.definition_id(match["gallery"], match["definition"]))
