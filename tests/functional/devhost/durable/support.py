@@ -38,19 +38,16 @@ def stop_workers() -> None:
         worker.stop()
 
 
-def _drop_sdk_session() -> None:
+def run[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run with a fresh SDK client session (its module-global one binds to the loop that
+    first used it), dropped again afterwards."""
     http_utils._client_session = None
     http_utils._session_lock = asyncio.Lock()
-
-
-def run[T](coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run with the SDK's module-global aiohttp session dropped before and after: a session
-    (or its lock) made on another loop, by an earlier test of the run, is bound to a closed loop."""
-    _drop_sdk_session()
     try:
         return asyncio.run(asyncio.wait_for(coroutine, 60))
     finally:
-        _drop_sdk_session()
+        http_utils._client_session = None
+        http_utils._session_lock = asyncio.Lock()
 
 
 def register(engine: DurableEngine, worker: LanguageWorker) -> None:
