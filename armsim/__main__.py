@@ -20,6 +20,7 @@ from armsim.clock import Clock, RealClock, ScaledClock, VirtualClock
 from armsim.errors import ConfigError
 from armsim.handlers.admin_guest import seed_subnet
 from armsim.seeding import seed_vm
+from armsim.seeding_storage import register_blob, register_storage_account
 from armsim.server import ThreadedServer
 
 
@@ -46,15 +47,20 @@ def build_clock(mode: str, scale: float, origin: datetime | None) -> Clock:
 
 
 def load_seed(backend: Backend, path: Path) -> int:
-    """Seed file: `{"vms": [ {seed fields...}, ... ], "subnets": [...]}` or a bare list of VM specs;
-    subnets take the fields of POST /_armsim/subnets. Answers the number of VMs seeded."""
+    """Seed file: `{"vms": [...], "subnets": [...], "storage_accounts": [...], "blobs": [...]}`
+    (each optional) or a bare list of VM specs; subnets take the fields of POST /_armsim/subnets.
+    Returns the number of VMs seeded."""
     try:
         data: Any = json.loads(path.read_text())
     except (OSError, ValueError) as err:
         raise ConfigError(f"--seed: cannot read JSON from {path}: {err}") from err
     vms = data.get("vms", []) if isinstance(data, dict) else data
-    if not isinstance(vms, list):
-        raise ConfigError("--seed: expected {'vms': [...]} or a list of VM specs")
+    accounts = data.get("storage_accounts", []) if isinstance(data, dict) else []
+    blobs = data.get("blobs", []) if isinstance(data, dict) else []
+    if not all(isinstance(part, list) for part in (vms, accounts, blobs)):
+        raise ConfigError(
+            "--seed: expected {'vms': [...], 'storage_accounts': [...], 'blobs': [...]} or a list"
+        )
     for spec in vms:
         seed_vm(backend, spec)
     subnets = data.get("subnets", []) if isinstance(data, dict) else []
@@ -62,6 +68,10 @@ def load_seed(backend: Backend, path: Path) -> int:
         raise ConfigError("--seed: 'subnets' must be a list of subnet specs")
     for subnet in subnets:
         seed_subnet(backend, subnet)
+    for spec in accounts:
+        register_storage_account(backend, spec)
+    for spec in blobs:
+        register_blob(backend, spec)
     return len(vms)
 
 
@@ -77,7 +87,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="ISO 8601 time (with offset) a scaled clock starts from: simulated time = origin + "
         "(now - origin) x scale, so processes given the same origin agree; virtual: its start time",
     )
-    parser.add_argument("--seed", type=Path, default=None, help="JSON file of VMs (and subnets) to seed")
+    parser.add_argument(
+        "--seed", type=Path, default=None, help="JSON file of VMs (subnets, storage accounts, blobs) to seed"
+    )
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="bearer token accepted from clients")
     parser.add_argument("--no-throttling", action="store_true")
     return parser.parse_args(argv)

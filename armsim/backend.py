@@ -15,6 +15,7 @@ from armsim.clock import Clock, VirtualClock
 from armsim.errors import ParentResourceNotFoundError, ResourceNotFoundError
 from armsim.faults import FaultBook
 from armsim.ids import key
+from armsim.models.disk import ManagedDisk
 from armsim.models.gallery import Gallery
 from armsim.models.gallery_image import GalleryImage
 from armsim.models.image import ManagedImage
@@ -23,16 +24,28 @@ from armsim.models.lifecycle import Lifecycle
 from armsim.models.network import NetworkInterface, Subnet
 from armsim.models.operations import AsyncOperation, Resolver
 from armsim.models.run_command_script import RunCommandLog
+from armsim.models.snapshot import Snapshot
 from armsim.models.soft_delete import SoftDeletedVersion
+from armsim.models.storage import Blob, StorageAccount
 from armsim.models.vm import VirtualMachine
-from armsim.models.vm_teardown import DetachedDisk
 from armsim.request_log import RequestLog
 from armsim.throttling import Throttler
 from armsim.timing import TimingModel
 
 DEFAULT_TOKEN = "armsim-local-token"
 
-R = TypeVar("R", VirtualMachine, ManagedImage, Gallery, GalleryImage, ImageVersion, Subnet, NetworkInterface)
+R = TypeVar(
+    "R",
+    VirtualMachine,
+    ManagedImage,
+    Gallery,
+    GalleryImage,
+    ImageVersion,
+    ManagedDisk,
+    Snapshot,
+    Subnet,
+    NetworkInterface,
+)
 
 
 @dataclass
@@ -67,8 +80,11 @@ class Backend:
         self.subnets: dict[str, Subnet] = {}
         self.nics: dict[str, NetworkInterface] = {}
         self.soft_deleted: dict[str, SoftDeletedVersion] = {}  # by the version's own id (key)
-        self.detached_disks: dict[str, DetachedDisk] = {}  # disks deleted VMs left (deleteOption Detach)
         self.run_log = RunCommandLog()
+        self.disks: dict[str, ManagedDisk] = {}
+        self.snapshots: dict[str, Snapshot] = {}
+        self.storage_accounts: dict[str, StorageAccount] = {}  # by lower-cased id
+        self.blobs: dict[str, Blob] = {}  # by armsim.models.storage.blob_key
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -86,7 +102,10 @@ class Backend:
                 self.subnets,
                 self.nics,
                 self.soft_deleted,
-                self.detached_disks,
+                self.disks,
+                self.snapshots,
+                self.storage_accounts,
+                self.blobs,
             ):
                 table.clear()
             self.run_log.clear()
@@ -99,9 +118,15 @@ class Backend:
         return Lifecycle(created_at=start, ready_at=start + timedelta(seconds=duration))
 
     # --- lookups ----------------------------------------------------------------------------
+    @staticmethod
+    def _gone(resource: R, now: datetime) -> bool:
+        if isinstance(resource, ManagedDisk):
+            resource.settle(now)  # a disk follows the VM it is attached to
+        return resource.lifecycle.is_gone(now)
+
     def find(self, table: dict[str, R], resource_id: str) -> R | None:
         resource = table.get(key(resource_id))
-        if resource is not None and resource.lifecycle.is_gone(self.now()):
+        if resource is not None and self._gone(resource, self.now()):
             del table[key(resource_id)]
             return None
         return resource
@@ -131,7 +156,7 @@ class Backend:
         return [
             r
             for k, r in list(table.items())
-            if k.startswith(prefix) and k[len(prefix) :].count("/") == 1 and not r.lifecycle.is_gone(now)
+            if k.startswith(prefix) and k[len(prefix) :].count("/") == 1 and not self._gone(r, now)
         ]
 
     def region_of(self, resource_path: str, body: Any) -> str | None:
@@ -144,6 +169,8 @@ class Backend:
             or self.galleries.get(k)
             or self.definitions.get(k)
             or self.versions.get(k)
+            or self.disks.get(k)
+            or self.snapshots.get(k)
         )
         if resource is not None:
             return resource.location

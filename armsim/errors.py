@@ -98,6 +98,13 @@ class ParentResourceNotFoundError(ArmError):
     code = "ParentResourceNotFound"
 
 
+class NotFoundError(ArmError):
+    """The Compute gallery and disk services' own 404 code (ARM's generic one is ResourceNotFound)."""
+
+    status = 404
+    code = "NotFound"
+
+
 class NoRouteError(ArmError):
     status = 404
     code = "InvalidResourceType"

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 
 from armsim.errors import InvalidParameterError, InvalidSubscriptionIdError
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Every pattern here is used with fullmatch: `$` would also match before a trailing newline.
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 PROVIDER = "Microsoft.Compute"
 
 
+def is_guid(text: str) -> bool:
+    """`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` of ASCII hexadecimal digits, nothing before or after."""
+    return _GUID.fullmatch(text) is not None
+
+
 def check_subscription(subscription: str) -> str:
-    if not _GUID.match(subscription):
+    if not is_guid(subscription):
         raise InvalidSubscriptionIdError(subscription)
     return subscription
 
@@ -59,18 +65,18 @@ class Scope:
 
 _ID_PATTERNS: dict[str, re.Pattern[str]] = {
     "virtualMachines": re.compile(
-        r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
-        r"virtualMachines/(?P<name>[^/]+)$",
+        r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
+        r"virtualMachines/(?P<name>[^/]+)",
         re.IGNORECASE,
     ),
     "images": re.compile(
-        r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
-        r"images/(?P<name>[^/]+)$",
+        r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
+        r"images/(?P<name>[^/]+)",
         re.IGNORECASE,
     ),
     "versions": re.compile(
-        r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
-        r"galleries/(?P<gallery>[^/]+)/images/(?P<definition>[^/]+)/versions/(?P<name>[^/]+)$",
+        r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
+        r"galleries/(?P<gallery>[^/]+)/images/(?P<definition>[^/]+)/versions/(?P<name>[^/]+)",
         re.IGNORECASE,
     ),
 }
@@ -88,7 +94,7 @@ class ParsedId:
 def parse_id(resource_id: str, target: str) -> ParsedId:
     """Parse a Compute resource id given in a request body; `target` names the field for errors."""
     for kind, pattern in _ID_PATTERNS.items():
-        match = pattern.match(resource_id.rstrip("/"))
+        match = pattern.fullmatch(resource_id.rstrip("/"))
         if match:
             groups = match.groupdict()
             return ParsedId(
@@ -106,12 +112,12 @@ def parse_id(resource_id: str, target: str) -> ParsedId:
     )
 
 
-_VERSION_NAME = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_VERSION_NAME = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)")  # ASCII digits: \d takes any Unicode digit
 INT32_MAX = 2_147_483_647
 
 
 def check_version_name(name: str) -> None:
-    match = _VERSION_NAME.match(name)
+    match = _VERSION_NAME.fullmatch(name)
     if not match or any(int(part) > INT32_MAX for part in match.groups()):
         raise InvalidParameterError(
             f"The gallery image version name '{name}' is invalid. The version name should follow "

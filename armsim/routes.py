@@ -5,11 +5,15 @@ from __future__ import annotations
 from armsim.handlers import (
     admin,
     admin_guest,
+    admin_storage,
+    disks,
     galleries,
     image_versions,
     images,
     network,
     operations,
+    sharing,
+    snapshots,
     soft_delete,
     virtual_machines,
 )
@@ -40,6 +44,10 @@ def build_router() -> Router:
     r.add("POST", "/_armsim/subnets", "admin.seedSubnet", admin_guest.post_subnet, "admin")
     r.add("GET", "/_armsim/subnets", "admin.getSubnets", admin_guest.get_subnets, "admin")
     r.add("GET", "/_armsim/run-commands", "admin.getRunCommands", admin_guest.get_run_commands, "admin")
+    r.add("POST", "/_armsim/storage-accounts", "admin.addStorageAccount", admin_storage.post_account, "admin")
+    r.add("GET", "/_armsim/storage-accounts", "admin.getStorageAccounts", admin_storage.get_accounts, "admin")
+    r.add("POST", "/_armsim/blobs", "admin.addBlob", admin_storage.post_blob, "admin")
+    r.add("GET", "/_armsim/blobs", "admin.getBlobs", admin_storage.get_blobs, "admin")
     # operation monitors
     r.add(
         "GET",
@@ -53,6 +61,13 @@ def build_router() -> Router:
         "{locations}/capsOperations/{operation}",
         "operations.get",
         operations.get_caps_operation,
+        "async_poll",
+    )
+    r.add(
+        "GET",
+        "{locations}/DiskOperations/{operation}",
+        "operations.get",
+        operations.get_disk_operation,
         "async_poll",
     )
     # virtual machines
@@ -73,6 +88,16 @@ def build_router() -> Router:
     r.add("POST", VM + "/restart", "virtualMachines.restart", virtual_machines.restart)
     r.add("POST", VM + "/generalize", "virtualMachines.generalize", virtual_machines.generalize)
     r.add("POST", VM + "/runCommand", "virtualMachines.runCommand", virtual_machines.run_command)
+    r.add("POST", VM + "/capture", "virtualMachines.capture", virtual_machines.capture)
+    # managed disks and snapshots
+    r.add("GET", "{prefix}/disks", "disks.list", disks.list_disks)
+    r.add("GET", "{prefix}/disks/{name}", "disks.get", disks.get_disk)
+    r.add("PUT", "{prefix}/disks/{name}", "disks.createOrUpdate", disks.put_disk)
+    r.add("DELETE", "{prefix}/disks/{name}", "disks.delete", disks.delete_disk)
+    r.add("GET", "{prefix}/snapshots", "snapshots.list", snapshots.list_snapshots)
+    r.add("GET", "{prefix}/snapshots/{name}", "snapshots.get", snapshots.get_snapshot)
+    r.add("PUT", "{prefix}/snapshots/{name}", "snapshots.createOrUpdate", snapshots.put_snapshot)
+    r.add("DELETE", "{prefix}/snapshots/{name}", "snapshots.delete", snapshots.delete_snapshot)
     # managed images
     r.add("GET", "{prefix}/images", "images.list", images.list_images)
     r.add("GET", "{prefix}/images/{name}", "images.get", images.get_image)
@@ -84,6 +109,7 @@ def build_router() -> Router:
     r.add("PUT", GALLERY, "galleries.createOrUpdate", galleries.put_gallery)
     r.add("PATCH", GALLERY, "galleries.update", galleries.patch_gallery)
     r.add("DELETE", GALLERY, "galleries.delete", galleries.delete_gallery)
+    r.add("POST", GALLERY + "/share", "galleries.share", sharing.share)
     # gallery image definitions
     r.add("GET", GALLERY + "/images", "galleryImages.list", galleries.list_definitions)
     r.add("GET", DEFINITION, "galleryImages.get", galleries.get_definition)

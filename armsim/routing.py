@@ -53,7 +53,7 @@ class Router:
         self.routes.append(
             Route(
                 method,
-                re.compile(f"^{regex}/?$", re.IGNORECASE),
+                re.compile(f"{regex}/?", re.IGNORECASE),  # fullmatch: `$` takes a trailing newline
                 operation,
                 handler,
                 kind or KIND_BY_METHOD[method],
@@ -63,7 +63,7 @@ class Router:
     def match(self, method: str, path: str) -> Match:
         path_matched = False
         for route in self.routes:
-            found = route.pattern.match(path)
+            found = route.pattern.fullmatch(path)
             if found is None:
                 continue
             path_matched = True

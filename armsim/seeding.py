@@ -1,4 +1,9 @@
-"""Seeding VMs directly, the way a build system leaves a prepared VM behind for the factory."""
+"""Seeding VMs directly, the way a build system leaves a prepared VM behind for the factory.
+
+A seeded VM's OS and data disks become managed disks (`Microsoft.Compute/disks`) attached to it;
+`os_disk_delete_option` and each data disk's `delete_option` (Detach, the default, or Delete) say
+what deleting the VM does to them.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 from armsim.backend import Backend
 from armsim.errors import ArmError, ConfigError
 from armsim.ids import Scope, check_subscription, key
+from armsim.models.disk import disks_of_vm
 from armsim.models.vm import (
     DEALLOCATED,
     HYPER_V_GENERATIONS,
@@ -32,15 +38,20 @@ SEED_FIELDS = {
     "security_type",
     "tags",
     "vm_size",
+    "architecture",
+    "os_disk_delete_option",
 }
+DELETE_OPTIONS = ("Detach", "Delete")
 
 
-def _choice(spec: dict[str, Any], field: str, allowed: tuple[str, ...], default: str) -> str:
+def _choice(
+    spec: dict[str, Any], field: str, allowed: tuple[str, ...], default: str, where: str = "vm"
+) -> str:
     value = spec.get(field, default)
     for option in allowed:
         if isinstance(value, str) and option.lower() == value.lower():
             return option
-    raise ConfigError(f"vm.{field}: must be one of {', '.join(allowed)}, got {value!r}")
+    raise ConfigError(f"{where}.{field}: must be one of {', '.join(allowed)}, got {value!r}")
 
 
 def _text(spec: dict[str, Any], field: str, default: str | None = None) -> str:
@@ -83,7 +94,11 @@ def seed_vm(backend: Backend, spec: dict[str, Any]) -> VirtualMachine:
         if lun in {d.lun for d in disks}:
             raise ConfigError(f"vm.data_disks[{index}].lun: lun {lun} is used twice")
         disks.append(
-            DataDisk(lun, _size(disk.get("size_gb", disk.get("size")), f"vm.data_disks[{index}].size_gb"))
+            DataDisk(
+                lun,
+                _size(disk.get("size_gb", disk.get("size")), f"vm.data_disks[{index}].size_gb"),
+                _choice(disk, "delete_option", DELETE_OPTIONS, "Detach", f"vm.data_disks[{index}]"),
+            )
         )
     generalized = spec.get("generalized", False)
     if not isinstance(generalized, bool):
@@ -109,7 +124,11 @@ def seed_vm(backend: Backend, spec: dict[str, Any]) -> VirtualMachine:
         lifecycle=backend.lifecycle(0, now),
         power=power,
         generalized=generalized,
+        architecture=_choice(spec, "architecture", ("x64", "Arm64"), "x64"),
+        os_disk_delete_option=_choice(spec, "os_disk_delete_option", DELETE_OPTIONS, "Detach"),
     )
     with backend.lock:
         backend.vms[key(vm.id)] = vm
+        for disk in disks_of_vm(vm, now, now):
+            backend.disks[key(disk.id)] = disk
     return vm

@@ -65,6 +65,8 @@ def _resource_key(path: str) -> str:
         "/restart",
         "/generalize",
         "/runcommand",
+        "/capture",
+        "/share",
     ):
         if lowered.endswith(suffix):
             return lowered[: -len(suffix)]

@@ -25,6 +25,7 @@ from armsim.handlers.admin_guest import seed_subnet
 from armsim.models.run_command_script import RunRecord
 from armsim.request_log import LogEntry
 from armsim.seeding import seed_vm
+from armsim.seeding_storage import register_blob, register_storage_account
 from armsim.server import ThreadedServer
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
@@ -102,6 +103,22 @@ class ArmsimHandle:
     def run_commands(self, vm: str | None = None, since: int = 0) -> list[RunRecord]:
         """The Run Command log (as GET /_armsim/run-commands), optionally for one VM name or id."""
         return self.backend.run_log.entries(vm, since)
+
+    def register_storage_account(
+        self,
+        name: str,
+        *,
+        subscription: str = DEFAULT_SUBSCRIPTION,
+        resource_group: str = DEFAULT_RESOURCE_GROUP,
+        **spec: Any,
+    ) -> str:
+        """Register a storage account (see armsim.seeding_storage) and return its resource id."""
+        spec = {"subscription": subscription, "resource_group": resource_group, "name": name, **spec}
+        return register_storage_account(self.backend, spec).id
+
+    def register_blob(self, uri: str, *, storage_account_id: str, **spec: Any) -> str:
+        """Register a blob (blob_type page|block, size_gb, vhd_footer, os_type) and return its URI."""
+        return register_blob(self.backend, {"uri": uri, "storage_account_id": storage_account_id, **spec}).uri
 
     def set_fault(self, operation: str, **fields: Any) -> None:
         self.backend.faults.add(parse_fault({"operation": operation, **fields}))

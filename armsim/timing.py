@@ -4,8 +4,11 @@ Defaults are the durations real Azure reported (operation `endTime - startTime`)
 traffic under ../shared/azure-recordings: VM create 54 s, runCommand 40 s, powerOff 11 s, start
 8 s, deallocate 23 s, VM delete 0.4 s, image from blob 21 s, gallery and definition create/delete
 under a second, a one-region version of a 200 GB disk (ZRS, 2 replicas) 676 s, a version update
-150 s, a version delete 90 s. The SDK saw them as ~30 s polls (notes/arm-compute.md). Retry-After
-matches the poll spacing seen there: 30 s, and 60 s for image versions.
+150 s, a version delete 90 s, an empty disk 0.1 s and a full snapshot of a 200 GB disk 0.8 s
+(polled 2 s later). The SDK saw them as ~30 s polls (notes/arm-compute.md). Retry-After
+matches the poll spacing seen there: 30 s, 60 s for image versions and 2 s for disk operations.
+Not recorded, chosen: an incremental snapshot's background copy (base + per GB), and the Trusted
+Launch validation of a version (at least an hour, per the 2025-03-03 documentation).
 """
 
 from __future__ import annotations
@@ -45,8 +48,16 @@ class TimingModel:
     definition_create: float = 1.0
     definition_delete: float = 1.0
     definition_update: float = 1.0
+    gallery_share: float = 1.0
     version_delete: float = 90.0
     version_update_min: float = 150.0
+    disk_create: float = 1.0
+    disk_delete: float = 1.0
+    snapshot_create: float = 1.0
+    snapshot_delete: float = 1.0
+    incremental_copy_base: float = 120.0
+    incremental_copy_seconds_per_gb: float = 3.0
+    trusted_launch_validation: float = 3600.0
     # Replication of one region: base + per-GB cost, scaled by storage SKU and replica count.
     replication_base: float = 120.0
     replication_seconds_per_gb: float = 2.0
@@ -57,6 +68,7 @@ class TimingModel:
     retry_after_compute: float = 30.0
     retry_after_gallery: float = 30.0
     retry_after_version: float = 60.0
+    retry_after_disk: float = 2.0
 
     def replication_seconds(
         self, size_gb: float, replica_count: int, storage_account_type: str, shallow: bool
@@ -68,6 +80,9 @@ class TimingModel:
         copy *= 1.0 + self.replication_extra_replica_factor * max(0, replica_count - 1)
         seconds = self.replication_base + copy
         return seconds * self.shallow_factor if shallow else seconds
+
+    def incremental_copy_seconds(self, size_gb: float) -> float:
+        return self.incremental_copy_base + size_gb * self.incremental_copy_seconds_per_gb
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply admin overrides; unknown names and non-positive numbers are refused by name."""

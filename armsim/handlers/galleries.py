@@ -21,6 +21,7 @@ from armsim.handlers.common import (
     tags_of,
 )
 from armsim.handlers.lists import paged
+from armsim.handlers.sharing import check_name_unique, sharing_from_body, shows_groups
 from armsim.handlers.version_lifecycle import purge_under, soft_deleted_under
 from armsim.http import ArmRequest, Reply
 from armsim.ids import key
@@ -62,7 +63,7 @@ def gallery_of(backend: Backend, req: ArmRequest) -> Gallery:
 
 
 def get_gallery(backend: Backend, req: ArmRequest) -> Reply:
-    return Reply(200, gallery_of(backend, req).to_resource(backend.now()))
+    return Reply(200, gallery_of(backend, req).to_resource(backend.now(), shows_groups(req)))
 
 
 def list_galleries(backend: Backend, req: ArmRequest) -> Reply:
@@ -80,6 +81,7 @@ def put_gallery(backend: Backend, req: ArmRequest) -> Reply:
         keep_location(existing.location, body, name, req.scope.resource_group)
         return _update_gallery(backend, req, existing, body, now)
     location = require_str(body, "location", "gallery")
+    check_name_unique(backend, req.scope, name)
     gallery = Gallery(
         scope=req.scope,
         name=name,
@@ -88,6 +90,7 @@ def put_gallery(backend: Backend, req: ArmRequest) -> Reply:
         lifecycle=backend.lifecycle(backend.timing.gallery_create, now),
         tags=tags_of(body),
         soft_delete=parse_policy(body, None),
+        sharing=sharing_from_body(body, None),
     )
     backend.galleries[key(gallery.id)] = gallery
     op = start_caps_operation(
@@ -115,6 +118,7 @@ def _update_gallery(
     if "tags" in body:
         gallery.tags = tags_of(body)
     gallery.soft_delete = parse_policy(body, gallery.soft_delete)
+    gallery.sharing = sharing_from_body(body, gallery.sharing)
     op = start_caps_operation(
         backend,
         req,

@@ -8,11 +8,9 @@ from typing import Any
 
 from armsim.backend import Backend
 from armsim.errors import (
-    BadRequestError,
     InvalidParameterError,
     OperationNotAllowedError,
     PropertyChangeNotAllowedError,
-    ResourceNotFoundError,
 )
 from armsim.faults import REPLICATION_FAILURE_MESSAGE
 from armsim.handlers.common import (
@@ -39,14 +37,20 @@ from armsim.handlers.version_lifecycle import (
     soft_delete_on_delete,
     soft_deleted,
 )
+from armsim.handlers.version_publishing import (
+    apply_strategy,
+    check_strategy_unchanged,
+    storage_strategy,
+    validations,
+)
+from armsim.handlers.version_storage import capture, check_unchanged
 from armsim.http import ArmRequest, Reply
-from armsim.ids import check_version_name, key, parse_id, region_key
+from armsim.ids import check_version_name, key, region_key
 from armsim.models.gallery import Gallery
 from armsim.models.gallery_image import GalleryImage
 from armsim.models.image_version import ImageVersion, TargetRegion
 from armsim.models.operations import FAILED, IN_PROGRESS, SUCCEEDED, Outcome, Resolver
 from armsim.models.replication import RegionReplication
-from armsim.models.vm import DataDisk
 
 VERSION_TYPE = "Microsoft.Compute/galleries/images/versions"
 STORAGE_TYPES = ("Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS")
@@ -76,7 +80,10 @@ def _version(backend: Backend, req: ArmRequest) -> ImageVersion:
 
 def get_version(backend: Backend, req: ArmRequest) -> Reply:
     version = _version(backend, req)
-    return Reply(200, version.to_resource(backend.now(), "replicationstatus" in req.expand()))
+    expand = req.expand()
+    return Reply(
+        200, version.to_resource(backend.now(), "replicationstatus" in expand, "validationprofile" in expand)
+    )
 
 
 def list_versions(backend: Backend, req: ArmRequest) -> Reply:
@@ -239,18 +246,6 @@ def put_version(backend: Backend, req: ArmRequest) -> Reply:
         if not restore_requested(body):
             raise refuse_shadowing(name)
         return _restored(backend, req, restore(backend, deleted, now), now)
-    source = get_path(body, "properties.storageProfile.source")
-    if not isinstance(get_path(body, "properties.storageProfile"), dict):
-        raise InvalidParameterError(
-            "Required parameter 'storageProfile' is missing (null).",
-            target=f"{TARGET}.properties.storageProfile",
-        )
-    if not isinstance(source, dict) or not (source.get("virtualMachineId") or source.get("id")):
-        raise InvalidParameterError(
-            "The gallery image version source must be specified: storageProfile.source.virtualMachineId or "
-            "storageProfile.source.id.",
-            target=f"{TARGET}.properties.storageProfile.source",
-        )
     existing = backend.find(backend.versions, req.scope.version_id(gallery.name, definition.name, name))
     if existing is not None:
         keep_location(existing.location, body, name, req.scope.resource_group)
@@ -261,13 +256,9 @@ def put_version(backend: Backend, req: ArmRequest) -> Reply:
             f"'{gallery.location}' of its gallery.",
             target=f"{TARGET}.location",
         )
-    source_ref = (
-        {"virtualMachineId": str(source["virtualMachineId"])}
-        if source.get("virtualMachineId")
-        else {"id": str(source["id"])}
-    )
-    os_size, data_disks = _capture(backend, definition, next(iter(source_ref.values())), now)
+    captured = capture(backend, definition, body, location, now)
     profile = get_path(body, "properties.publishingProfile") or {}
+    strategy = storage_strategy(profile, req.api_version)
     replica_count = _int_in_range(
         profile.get("replicaCount", 1), f"{TARGET}.properties.publishingProfile.replicaCount", 1, 100
     )
@@ -287,15 +278,16 @@ def put_version(backend: Backend, req: ArmRequest) -> Reply:
     else:
         regions = _target_regions(raw_regions, replica_count, sku)
         _require_home_region(regions, location)
+    apply_strategy(strategy, regions, raw_regions)
     version = ImageVersion(
         scope=req.scope,
         gallery=gallery.name,
         definition=definition.name,
         name=name,
         location=location,
-        source=source_ref,
-        os_disk_size_gb=os_size,
-        data_disks=data_disks,
+        source=captured.source,
+        os_disk_size_gb=captured.os_size_gb,
+        data_disks=captured.data_disks,
         target_regions=regions,
         replica_count=replica_count,
         storage_account_type=sku,
@@ -306,6 +298,9 @@ def put_version(backend: Backend, req: ArmRequest) -> Reply:
         lifecycle=backend.lifecycle(0, now),
         published_at=now,
         tags=tags_of(body),
+        storage_account_strategy=strategy,
+        storage_profile=captured.storage_profile,
+        validations=validations(definition, captured.os_facts, now, req.api_version, backend.timing),
     )
     _plan(backend, version, regions, now, "galleryImageVersions.createOrUpdate")
     backend.versions[key(version.id)] = version
@@ -351,17 +346,9 @@ def _update(
     """Only target regions, replica counts, excludeFromLatest and endOfLifeDate may change."""
     if version.lifecycle.is_deleting(now):
         raise OperationNotAllowedError(f"Gallery image version '{version.name}' is being deleted.")
-    source = get_path(body, "properties.storageProfile.source")
-    if isinstance(source, dict):
-        requested = str(source.get("virtualMachineId") or source.get("id") or "")
-        current = next(iter(version.source.values()))
-        if requested and requested.lower() != current.lower():
-            field = "virtualMachineId" if "virtualMachineId" in version.source else "id"
-            raise PropertyChangeNotAllowedError(
-                f"Changing property '{TARGET}.properties.storageProfile.source.{field}' is not allowed.",
-                target=f"{TARGET}.properties.storageProfile.source.{field}",
-            )
+    check_unchanged(version, body)
     profile = get_path(body, "properties.publishingProfile") or {}
+    check_strategy_unchanged(version, profile)
     for field, current_value in (
         ("storageAccountType", version.storage_account_type),
         ("replicationMode", version.replication_mode),
@@ -394,6 +381,7 @@ def _update(
         )
         _require_home_region(regions, version.location)
         check_region_removal(version, {r.key for r in regions})
+        apply_strategy(version.storage_account_strategy, regions, profile["targetRegions"])
         old = {t.key: t for t in version.target_regions}
         replan = []
         for region in regions:
@@ -449,65 +437,3 @@ def _safety(body: dict[str, Any]) -> dict[str, Any]:
         for k, v in raw.items()
         if k in ("allowDeletionOfReplicatedLocations", "blockDeletionBeforeEndOfLife")
     }
-
-
-# --- source capture and compatibility ---------------------------------------------------------------
-def _mismatch(source_id: str, what: str, actual: str, expected: str) -> BadRequestError:
-    return BadRequestError(
-        f"The resource with id '{source_id}' has a different {what} ['{actual}'] "
-        f"than the parent gallery image {what} ['{expected}']."
-    )
-
-
-def _capture(
-    backend: Backend, definition: GalleryImage, source_id: str, now: datetime
-) -> tuple[int, list[DataDisk]]:
-    """Read the source's disks after checking it may become a version of `definition`."""
-    target = f"{TARGET}.properties.storageProfile.source"
-    parsed = parse_id(source_id, target)
-    if parsed.kind == "virtualMachines":
-        vm = backend.find(backend.vms, source_id)
-        if vm is None or vm.lifecycle.is_deleting(now):
-            raise ResourceNotFoundError(
-                f"The Resource 'Microsoft.Compute/virtualMachines/{parsed.name}' under resource group "
-                f"'{parsed.scope.resource_group}' was not found. For more details please go to "
-                "https://aka.ms/ARMResourceNotFoundFix",
-                target=f"{target}.virtualMachineId",
-            )
-        os_type, os_state = vm.os_type, "Generalized" if vm.generalized else "Specialized"
-        generation, security = vm.hyper_v_generation, vm.security_type
-        disks: tuple[int, list[DataDisk]] = (vm.os_disk_size_gb, list(vm.data_disks))
-    elif parsed.kind == "images":
-        image = backend.find(backend.images, source_id)
-        if image is None:
-            raise ResourceNotFoundError(
-                f"The Image '{source_id}' cannot be found in '{parsed.scope.resource_group}' resource group.",
-                target=f"{target}.id",
-            )
-        if image.lifecycle.provisioning_state(now) != "Succeeded":
-            raise OperationNotAllowedError(
-                f"Image '{source_id}' is not ready (provisioningState "
-                f"{image.lifecycle.provisioning_state(now)}).",
-                target=f"{target}.id",
-            )
-        os_type, os_state, generation, security = (
-            image.os_type,
-            image.os_state,
-            image.hyper_v_generation,
-            "Standard",
-        )
-        disks = (image.os_disk_size_gb, list(image.data_disks))
-    else:
-        raise InvalidParameterError(
-            "Only a virtual machine or a managed image can be the source of a version in armsim.",
-            target=target,
-        )
-    if os_type != definition.os_type:
-        raise _mismatch(source_id, "OS type", os_type, definition.os_type)
-    if os_state != definition.os_state:
-        raise _mismatch(source_id, "OS state", os_state, definition.os_state)
-    if generation != definition.hyper_v_generation:
-        raise _mismatch(source_id, "Hypervisor generation", generation, definition.hyper_v_generation)
-    if not definition.accepts_security_type(security):
-        raise _mismatch(source_id, "security type", security, definition.security_type)
-    return disks

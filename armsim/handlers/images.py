@@ -1,9 +1,11 @@
-"""Managed images (`Microsoft.Compute/images`): capture from a generalized VM, get, list, delete."""
+"""Managed images (`Microsoft.Compute/images`): capture from a generalized VM or make of disks
+(armsim.handlers.image_disks), get, list, delete."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from armsim import refusals
 from armsim.backend import Backend
 from armsim.errors import (
     InvalidParameterError,
@@ -15,7 +17,6 @@ from armsim.handlers.common import (
     already_absent,
     async_headers,
     enum_value,
-    get_path,
     keep_location,
     optional_str,
     require_str,
@@ -23,12 +24,13 @@ from armsim.handlers.common import (
     start_compute_operation,
     tags_of,
 )
+from armsim.handlers.image_disks import from_disks, zone_resilient
 from armsim.handlers.lists import paged
 from armsim.http import ArmRequest, Reply
-from armsim.ids import key, parse_id
+from armsim.ids import key, parse_id, region_key
 from armsim.models.image import ManagedImage
 from armsim.models.operations import IN_PROGRESS, Outcome
-from armsim.models.vm import HYPER_V_GENERATIONS, OS_TYPES
+from armsim.models.vm import HYPER_V_GENERATIONS
 
 TYPE = "Microsoft.Compute/images"
 
@@ -81,7 +83,7 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
     if source_vm_id:
         image = _from_vm(backend, req, name, location, source_vm_id, now)
     else:
-        image = _from_disks(backend, req, name, location, now)
+        image = from_disks(backend, req, name, location, now)
     if requested_generation:
         generation = enum_value(
             requested_generation, HYPER_V_GENERATIONS, "parameters.properties.hyperVGeneration"
@@ -94,6 +96,7 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
             )
         image.hyper_v_generation = generation
     image.tags = tags_of(body)
+    image.zone_resilient = zone_resilient(body)
     backend.images[key(image.id)] = image
 
     def resolve(at: datetime) -> Outcome:
@@ -123,6 +126,10 @@ def _from_vm(
         raise OperationNotAllowedError(
             f"The operation 'Create Image' requires the Virtual Machine '{vm.name}' to be Generalized."
         )
+    if vm.security_type == "TrustedLaunch":
+        raise refusals.trusted_launch_managed_image("virtual machine")
+    if region_key(vm.location) != region_key(location):
+        raise refusals.image_source_in_other_region(vm.id, region_key(vm.location), region_key(location))
     return ManagedImage(
         scope=req.scope,
         name=name,
@@ -135,36 +142,4 @@ def _from_vm(
         lifecycle=backend.lifecycle(backend.timing.image_capture, now),
         source_vm_id=vm.id,
         os_managed_disk_id=vm.disk_id(vm.os_disk_name()),
-    )
-
-
-def _from_disks(backend: Backend, req: ArmRequest, name: str, location: str, now: datetime) -> ManagedImage:
-    body = req.json_object()
-    os_disk = get_path(body, "properties.storageProfile.osDisk")
-    if not isinstance(os_disk, dict):
-        raise InvalidParameterError(
-            "Either 'sourceVirtualMachine' or 'storageProfile.osDisk' is required.",
-            target="parameters.properties.storageProfile.osDisk",
-        )
-    os_type = enum_value(
-        require_str(os_disk, "osType", "parameters.properties.storageProfile.osDisk"),
-        OS_TYPES,
-        "parameters.properties.storageProfile.osDisk.osType",
-    )
-    size = os_disk.get("diskSizeGB") or 30
-    return ManagedImage(
-        scope=req.scope,
-        name=name,
-        location=location,
-        os_type=os_type,
-        os_state=enum_value(
-            str(os_disk.get("osState") or "Generalized"),
-            ("Generalized", "Specialized"),
-            "parameters.properties.storageProfile.osDisk.osState",
-        ),
-        hyper_v_generation="V1",
-        os_disk_size_gb=int(size),
-        data_disks=[],
-        lifecycle=backend.lifecycle(backend.timing.image_capture, now),
-        os_disk_blob_uri=os_disk.get("blobUri"),
     )

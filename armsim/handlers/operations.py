@@ -56,3 +56,7 @@ def get_compute_operation(backend: Backend, req: ArmRequest) -> Reply:
 
 def get_caps_operation(backend: Backend, req: ArmRequest) -> Reply:
     return get_operation(backend, req, "caps")
+
+
+def get_disk_operation(backend: Backend, req: ArmRequest) -> Reply:
+    return get_operation(backend, req, "disk")

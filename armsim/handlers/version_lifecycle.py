@@ -3,7 +3,9 @@ delete and restore.
 
 - latest (a VM's `imageReference.id` naming the definition): the highest version (numerically
   Major.Minor.Patch) that is Succeeded, replicated to the VM's region, not excluded from latest
-  (globally or for that region) and not deleted or soft-deleted.
+  (globally or for that region) and not deleted or soft-deleted, whatever its source kind.
+- by id (a VM's `imageReference.id` naming a version, or `storageProfile.source.id` of a new
+  version): the version unless it is being deleted; a soft-deleted one until it is purged.
 - safetyProfile.blockDeletionBeforeEndOfLife: a DELETE before `publishingProfile.endOfLifeDate`
   (or with no end of life at all) is refused; allowDeletionOfReplicatedLocations false: a PATCH
   that drops a replicated target region is refused. Both are updatable by PATCH.
@@ -44,6 +46,16 @@ def excluded_from_latest(version: ImageVersion, region: str) -> bool:
     return version.exclude_from_latest or any(
         t.key == region_key(region) and t.exclude_from_latest for t in version.target_regions
     )
+
+
+def version_by_id(backend: Backend, version_id: str, now: datetime) -> ImageVersion | None:
+    """The version an id names for consumers (a VM's image reference, another version's source):
+    a live version not being deleted, or a soft-deleted one until it is purged."""
+    version = backend.find(backend.versions, version_id)
+    if version is None:
+        entry = soft_deleted(backend, version_id, now)
+        return entry.version if entry is not None else None
+    return None if version.lifecycle.is_deleting(now) else version
 
 
 def latest_version(backend: Backend, definition_id: str, region: str, now: datetime) -> ImageVersion | None:
@@ -175,9 +187,17 @@ def restore(backend: Backend, entry: SoftDeletedVersion, now: datetime) -> Image
 
 
 def restore_requested(body: dict[str, Any]) -> bool:
-    flag = get_path(body, "properties.restore")
-    source = get_path(body, "properties.storageProfile.source")
-    return flag is True or not source
+    """`properties.restore: true`, or a PUT naming no source at all (neither a whole-image source
+    nor per-disk sources: osDiskImage.source, dataDiskImages[].source)."""
+    if get_path(body, "properties.restore") is True:
+        return True
+    profile = get_path(body, "properties.storageProfile")
+    if not isinstance(profile, dict):
+        return True
+    sources = [profile.get("source"), get_path(profile, "osDiskImage.source")]
+    data = profile.get("dataDiskImages")
+    sources += [d.get("source") for d in data if isinstance(d, dict)] if isinstance(data, list) else []
+    return not any(isinstance(s, dict) and s for s in sources)
 
 
 def refuse_shadowing(version_name: str) -> ConflictError:

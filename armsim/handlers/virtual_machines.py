@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from armsim import refusals
 from armsim.backend import Backend
 from armsim.errors import (
     ConflictError,
@@ -37,6 +38,7 @@ from armsim.handlers.vm_images import (
 )
 from armsim.http import ArmRequest, Reply
 from armsim.ids import key, parse_id
+from armsim.models.disk import disks_of_vm
 from armsim.models.vm import DEALLOCATED, OS_TYPES, RUNNING, SECURITY_TYPES, STOPPED, DataDisk, VirtualMachine
 from armsim.models.vm_agent import Boot
 from armsim.models.vm_teardown import teardown
@@ -169,7 +171,7 @@ def delete(backend: Backend, req: ArmRequest) -> Reply:
     op = start_compute_operation(backend, req, "virtualMachines.delete", vm.location, ends_at=ends)
     if op.resolver(ends).status != "Failed" and not vm.lifecycle.is_deleting(now):
         vm.lifecycle.start_delete(now, ends)
-        teardown(vm, backend.nics, backend.detached_disks, now, ends)
+        teardown(vm, backend.nics, backend.disks, now, ends)
     return Reply(202, None, async_headers(op, req.base_url, location=True, notification=True))
 
 
@@ -206,6 +208,12 @@ def run_command(backend: Backend, req: ArmRequest) -> Reply:
         error=run.error,
     )
     return Reply(202, None, async_headers(op, req.base_url, location=True))
+
+
+def capture(backend: Backend, req: ArmRequest) -> Reply:
+    """Every armsim VM has managed disks, and Azure captures only VMs with blob-based disks."""
+    _vm(backend, req)
+    raise refusals.capture_needs_blob_disks()
 
 
 def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
@@ -251,7 +259,7 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         os_type=source["os_type"],
         vm_size=get_path(body, "properties.hardwareProfile.vmSize") or "Standard_D2s_v5",
         os_disk_size_gb=source["os_disk_size_gb"],
-        data_disks=source["data_disks"],
+        data_disks=[DataDisk(d.lun, d.size_gb) for d in source["data_disks"]],  # the VM's own
         hyper_v_generation=source["hyper_v_generation"],
         security_type=enum_value(
             str(security), SECURITY_TYPES, "parameters.properties.securityProfile.securityType"
@@ -261,6 +269,12 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
         image_reference=dict(reference),
         network_interfaces=[n.get("id", "") for n in nics if isinstance(n, dict)],
         admin_username=get_path(body, "properties.osProfile.adminUsername") or "azureuser",
+        architecture=source.get("architecture", "x64"),
+        os_disk_caching=enum_value(
+            str(get_path(body, "properties.storageProfile.osDisk.caching") or "ReadWrite"),
+            ("None", "ReadOnly", "ReadWrite"),
+            "parameters.properties.storageProfile.osDisk.caching",
+        ),
     )
     apply_storage_options(body, vm)
     if gallery_image is not None and source["specialized"]:
@@ -268,6 +282,8 @@ def create_or_update(backend: Backend, req: ArmRequest) -> Reply:
     elif get_path(body, "properties.osProfile") is not None:
         vm.os_profile = rendered_os_profile(body, vm)
     backend.vms[vm.id.lower()] = vm
+    for disk in disks_of_vm(vm, now, vm.lifecycle.ready_at):
+        backend.disks[disk.id.lower()] = disk
     network.attach(backend, vm)
     plan_boot(backend, vm, now)
     op = start_compute_operation(

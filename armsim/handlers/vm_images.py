@@ -21,7 +21,7 @@ from typing import Any
 from armsim.backend import Backend
 from armsim.errors import BadRequestError, GalleryImageNotFoundError, InvalidParameterError
 from armsim.handlers.common import enum_value, get_path
-from armsim.handlers.version_lifecycle import latest_version, replicated_in, soft_deleted
+from armsim.handlers.version_lifecycle import latest_version, replicated_in, version_by_id
 from armsim.ids import Scope, region_key
 from armsim.models.gallery_image import GalleryImage
 from armsim.models.image_version import ImageVersion
@@ -29,8 +29,8 @@ from armsim.models.network import DELETE_OPTIONS
 from armsim.models.vm import SECURITY_TYPES, VirtualMachine
 
 _GALLERY_IMAGE = re.compile(
-    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
-    r"galleries/(?P<gallery>[^/]+)/images/(?P<definition>[^/]+)(/versions/(?P<version>[^/]+))?$",
+    r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Compute/"
+    r"galleries/(?P<gallery>[^/]+)/images/(?P<definition>[^/]+)(/versions/(?P<version>[^/]+))?",
     re.IGNORECASE,
 )
 REFERENCE = "parameters.properties.storageProfile.imageReference.id"
@@ -39,7 +39,7 @@ REFERENCE = "parameters.properties.storageProfile.imageReference.id"
 def gallery_image_id(reference: Any) -> str | None:
     """The gallery version or definition id an image reference names, if it names one."""
     image_id = reference.get("id") if isinstance(reference, dict) else None
-    if isinstance(image_id, str) and _GALLERY_IMAGE.match(image_id.rstrip("/")):
+    if isinstance(image_id, str) and _GALLERY_IMAGE.fullmatch(image_id.rstrip("/")):
         return image_id.rstrip("/")
     return None
 
@@ -47,7 +47,7 @@ def gallery_image_id(reference: Any) -> str | None:
 def gallery_source(backend: Backend, body: dict[str, Any], image_id: str, location: str) -> dict[str, Any]:
     """What the VM is made of, after every check; `image_reference` is what the VM reports."""
     now = backend.now()
-    match = _GALLERY_IMAGE.match(image_id)
+    match = _GALLERY_IMAGE.fullmatch(image_id)
     assert match is not None
     scope = Scope(match["sub"], match["rg"])
     definition = backend.find(backend.definitions, scope.definition_id(match["gallery"], match["definition"]))
@@ -63,6 +63,7 @@ def gallery_source(backend: Backend, body: dict[str, Any], image_id: str, locati
         "os_disk_size_gb": version.os_disk_size_gb,
         "data_disks": list(version.data_disks),
         "hyper_v_generation": definition.hyper_v_generation,
+        "architecture": definition.architecture,
         "security_type": security,
         "image_reference": {"id": image_id, "exactVersion": version.name},
         "specialized": definition.os_state == "Specialized",
@@ -74,13 +75,7 @@ def _version(
 ) -> ImageVersion | None:
     if name is None:
         return latest_version(backend, definition.id, location, now)
-    version_id = scope.version_id(definition.gallery, definition.name, name)
-    version = backend.find(backend.versions, version_id)
-    if version is None:  # a soft-deleted version stays consumable by id until it is purged
-        entry = soft_deleted(backend, version_id, now)
-        version = entry.version if entry is not None else None
-    elif version.lifecycle.is_deleting(now):
-        return None
+    version = version_by_id(backend, scope.version_id(definition.gallery, definition.name, name), now)
     return version if version is not None and replicated_in(version, location, now) else None
 
 
@@ -174,17 +169,15 @@ def rendered_os_profile(body: dict[str, Any], vm: VirtualMachine) -> dict[str, A
 
 
 def apply_storage_options(body: dict[str, Any], vm: VirtualMachine) -> None:
-    """deleteOption of the OS disk and of the data disks (by lun), Detach when not given."""
+    """deleteOption of the OS disk and of the data disks (by lun), Detach when not given; call it
+    before the VM's disks are created."""
     os_option = get_path(body, "properties.storageProfile.osDisk.deleteOption")
     target = "parameters.properties.storageProfile"
     if os_option is not None:
         vm.os_disk_delete_option = enum_value(str(os_option), DELETE_OPTIONS, f"{target}.osDisk.deleteOption")
+    by_lun = {d.lun: d for d in vm.data_disks}
     for index, disk in enumerate(get_path(body, "properties.storageProfile.dataDisks") or []):
-        if (
-            isinstance(disk, dict)
-            and isinstance(disk.get("lun"), int)
-            and disk.get("deleteOption") is not None
-        ):
-            vm.data_disk_delete_options[disk["lun"]] = enum_value(
+        if isinstance(disk, dict) and disk.get("lun") in by_lun and disk.get("deleteOption") is not None:
+            by_lun[disk["lun"]].delete_option = enum_value(
                 str(disk["deleteOption"]), DELETE_OPTIONS, f"{target}.dataDisks[{index}].deleteOption"
             )

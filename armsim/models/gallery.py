@@ -8,6 +8,7 @@ from typing import Any
 
 from armsim.ids import Scope
 from armsim.models.lifecycle import Lifecycle
+from armsim.models.sharing import SharingProfile
 from armsim.models.soft_delete import SoftDeletePolicy
 
 
@@ -20,12 +21,13 @@ class Gallery:
     lifecycle: Lifecycle
     tags: dict[str, str] = field(default_factory=dict)
     soft_delete: SoftDeletePolicy | None = None
+    sharing: SharingProfile | None = None  # None: the gallery was created without a sharing profile
 
     @property
     def id(self) -> str:
         return self.scope.gallery_id(self.name)
 
-    def to_resource(self, now: datetime) -> dict[str, Any]:
+    def to_resource(self, now: datetime, show_groups: bool = False) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         if self.description is not None:
             properties["description"] = self.description
@@ -33,6 +35,8 @@ class Gallery:
         properties["provisioningState"] = self.lifecycle.provisioning_state(now)
         if self.soft_delete is not None:
             properties["softDeletePolicy"] = self.soft_delete.to_body()
+        if self.sharing is not None:
+            properties["sharingProfile"] = self.sharing.to_body(show_groups)
         return {
             "name": self.name,
             "id": self.id,

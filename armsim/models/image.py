@@ -1,4 +1,5 @@
-"""Managed image (`Microsoft.Compute/images`) captured from a generalized VM or given disks."""
+"""Managed image (`Microsoft.Compute/images`) captured from a generalized VM, or made of given
+disks: snapshots, managed disks or VHD blobs (`storageProfile.osDisk` / `dataDisks`)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,11 @@ class ManagedImage:
     os_disk_blob_uri: str | None = None
     os_managed_disk_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    zone_resilient: bool = False
+    os_source: dict[str, Any] = field(default_factory=dict)  # {"snapshot"|"managedDisk": {id}} or {"blobUri"}
+    os_caching: str = "ReadWrite"
+    os_storage_account_type: str = "Standard_LRS"
+    data_sources: dict[int, dict[str, Any]] = field(default_factory=dict)  # by lun: source, caching, sku
 
     @property
     def id(self) -> str:
@@ -37,7 +43,8 @@ class ManagedImage:
             os_disk["blobUri"] = self.os_disk_blob_uri
         if self.os_managed_disk_id:
             os_disk["managedDisk"] = {"id": self.os_managed_disk_id}
-        os_disk.update({"caching": "ReadWrite", "storageAccountType": "Standard_LRS"})
+        os_disk.update(self.os_source)
+        os_disk.update({"caching": self.os_caching, "storageAccountType": self.os_storage_account_type})
         os_disk["diskSizeGB"] = self.os_disk_size_gb
         properties: dict[str, Any] = {}
         if self.source_vm_id:
@@ -49,11 +56,12 @@ class ManagedImage:
                     "lun": d.lun,
                     "caching": "None",
                     "storageAccountType": "Standard_LRS",
+                    **self.data_sources.get(d.lun, {}),
                     "diskSizeGB": d.size_gb,
                 }
                 for d in self.data_disks
             ],
-            "zoneResilient": False,
+            "zoneResilient": self.zone_resilient,
         }
         properties["provisioningState"] = self.lifecycle.provisioning_state(now)
         properties["hyperVGeneration"] = self.hyper_v_generation

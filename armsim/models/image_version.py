@@ -8,6 +8,7 @@ retry a "Storage allocation failure".
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from armsim.clock import iso
 from armsim.ids import Scope, region_key
 from armsim.models.lifecycle import Lifecycle
 from armsim.models.replication import FAILED, RegionReplication, aggregated_state
+from armsim.models.validation import VersionValidations
 from armsim.models.vm import DataDisk
 
 
@@ -65,6 +67,9 @@ class ImageVersion:
     phase: str = "Creating"  # "Creating" | "Updating": the state reported until settled
     busy_until: datetime | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    storage_account_strategy: str | None = None  # 2025-03-03: replaces the top-level storageAccountType
+    storage_profile: dict[str, Any] | None = None  # the storageProfile as captured (sources, sizes, caching)
+    validations: VersionValidations | None = None
 
     @property
     def id(self) -> str:
@@ -97,14 +102,19 @@ class ImageVersion:
             return self.phase
         return "Failed" if self.lifecycle.fails or self.failed_regions(now) else "Succeeded"
 
-    def to_resource(self, now: datetime, expand_replication: bool = False) -> dict[str, Any]:
+    def to_resource(
+        self, now: datetime, expand_replication: bool = False, expand_validation: bool = False
+    ) -> dict[str, Any]:
         publishing: dict[str, Any] = {
             "targetRegions": [t.to_body() for t in self.target_regions],
             "replicaCount": self.replica_count,
             "excludeFromLatest": self.exclude_from_latest,
             "publishedDate": iso(self.published_at),
-            "storageAccountType": self.storage_account_type,
         }
+        if self.storage_account_strategy is not None:
+            publishing["storageAccountStrategy"] = self.storage_account_strategy
+        else:
+            publishing["storageAccountType"] = self.storage_account_type
         if self.end_of_life_date is not None:
             publishing["endOfLifeDate"] = self.end_of_life_date
         if self.replication_mode != "Full":
@@ -117,6 +127,8 @@ class ImageVersion:
             storage["dataDiskImages"] = [
                 {"lun": d.lun, "sizeInGB": d.size_gb, "hostCaching": "None"} for d in self.data_disks
             ]
+        if self.storage_profile is not None:
+            storage = copy.deepcopy(self.storage_profile)
         properties: dict[str, Any] = {
             "publishingProfile": publishing,
             "storageProfile": storage,
@@ -132,6 +144,8 @@ class ImageVersion:
                 "aggregatedState": aggregated_state(self.regions(), now),
                 "summary": [r.summary(now) for r in self.regions()],
             }
+        if expand_validation and self.validations is not None:
+            properties["validationsProfile"] = self.validations.to_body(now)
         properties["provisioningState"] = self.provisioning_state(now)
         return {
             "name": self.name,

@@ -51,12 +51,13 @@ def finishes_at(end: datetime, output: Any = None, error: dict[str, Any] | None 
 
 @dataclass
 class AsyncOperation:
-    """One long-running operation; `family` picks the URL style (compute `operations` or `capsOperations`)."""
+    """One long-running operation; `family` picks the URL style (compute `operations`, gallery
+    `capsOperations`, or disk and snapshot `DiskOperations`)."""
 
     name: str  # e.g. "virtualMachines.deallocate"
     subscription: str
     location: str  # normalised region, e.g. "westus"
-    family: str  # "compute" | "caps"
+    family: str  # "compute" | "caps" | "disk"
     api_version: str
     started_at: datetime
     resolver: Resolver
@@ -76,9 +77,10 @@ class AsyncOperation:
 
     def path(self, monitor: bool) -> str:
         base = f"/subscriptions/{self.subscription}/providers/Microsoft.Compute/locations/{self.location}"
-        if self.family == "caps":
+        if self.family in ("caps", "disk"):
             query = "monitor=true&" if monitor else ""
-            return f"{base}/capsOperations/{self.op_id}?{query}api-version={self.api_version}"
+            kind = "capsOperations" if self.family == "caps" else "DiskOperations"
+            return f"{base}/{kind}/{self.op_id}?{query}api-version={self.api_version}"
         query = f"p={self.token}&monitor=true" if monitor else f"p={self.token}"
         return f"{base}/operations/{self.op_id}?{query}&api-version={self.api_version}"
 

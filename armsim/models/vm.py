@@ -43,6 +43,7 @@ _DISPLAY = {
 class DataDisk:
     lun: int
     size_gb: int
+    delete_option: str = "Detach"  # what deleting the VM does to the disk: Detach or Delete
 
 
 @dataclass
@@ -85,9 +86,10 @@ class VirtualMachine:
     boot: Boot | None = None  # created VMs: OS provisioning and agent timeline (vm_agent.py)
     os_profile: dict[str, Any] | None = None  # as requested, secrets removed; None: the default one
     os_profile_allowed: bool = True  # False when created from a specialized image
-    os_disk_delete_option: str = "Detach"
-    data_disk_delete_options: dict[int, str] = field(default_factory=dict)
+    os_disk_delete_option: str = "Detach"  # data disks carry their own (DataDisk.delete_option)
     network_profile: dict[str, Any] | None = None  # created from networkInterfaceConfigurations
+    architecture: str = "x64"
+    os_disk_caching: str = "ReadWrite"
 
     @property
     def id(self) -> str:
@@ -152,13 +154,22 @@ class VirtualMachine:
     def os_disk_name(self) -> str:
         return f"{self.name}_OsDisk_1_{self.vm_id.replace('-', '')}"
 
+    def data_disk_name(self, lun: int) -> str:
+        return f"{self.name}_DataDisk_{lun}"
+
+    def disk_delete_options(self) -> dict[str, str]:
+        """deleteOption of each of its disks, by disk id: what deleting the VM does to them."""
+        options = {self.disk_id(self.os_disk_name()): self.os_disk_delete_option}
+        options.update({self.disk_id(self.data_disk_name(d.lun)): d.delete_option for d in self.data_disks})
+        return options
+
     def to_resource(self, now: datetime, expand_instance_view: bool = False) -> dict[str, Any]:
         storage: dict[str, Any] = {
             "osDisk": {
                 "osType": self.os_type,
                 "name": self.os_disk_name(),
                 "createOption": "FromImage",
-                "caching": "ReadWrite",
+                "caching": self.os_disk_caching,
                 "managedDisk": {"storageAccountType": "Premium_LRS", "id": self.disk_id(self.os_disk_name())},
                 "deleteOption": self.os_disk_delete_option,
                 "diskSizeGB": self.os_disk_size_gb,
@@ -166,14 +177,14 @@ class VirtualMachine:
             "dataDisks": [
                 {
                     "lun": disk.lun,
-                    "name": f"{self.name}_DataDisk_{disk.lun}",
-                    "createOption": "Empty",
+                    "name": self.data_disk_name(disk.lun),
+                    "createOption": "FromImage" if (self.image_reference or {}).get("id") else "Empty",
                     "caching": "None",
                     "managedDisk": {
                         "storageAccountType": "Premium_LRS",
-                        "id": self.disk_id(f"{self.name}_DataDisk_{disk.lun}"),
+                        "id": self.disk_id(self.data_disk_name(disk.lun)),
                     },
-                    "deleteOption": self.data_disk_delete_options.get(disk.lun, "Detach"),
+                    "deleteOption": disk.delete_option,
                     "diskSizeGB": disk.size_gb,
                     "toBeDetached": False,
                 }
@@ -267,7 +278,7 @@ class VirtualMachine:
                         }
                     ],
                 }
-                for name in [self.os_disk_name()] + [f"{self.name}_DataDisk_{d.lun}" for d in self.data_disks]
+                for name in [self.os_disk_name()] + [self.data_disk_name(d.lun) for d in self.data_disks]
             ],
             "hyperVGeneration": self.hyper_v_generation,
             "statuses": statuses,

@@ -1,35 +1,25 @@
 """What a VM's deletion does to its disks and NICs: each goes with the VM (`deleteOption: Delete`)
 or stays behind, detached (`Detach`, Azure's default), when the deletion completes.
 
-Disks are not served as resources on their own here; the disks a deletion leaves behind are kept
-as `DetachedDisk` records (the backend's `detached_disks`), by the id the VM reported for them.
+Disks are managed disk resources (armsim/models/disk.py): a detached one stays, Unattached, once
+the VM is gone (it follows the VM lazily); one the VM names with Delete is deleted with the VM,
+gone when the VM is. The VM's delete options are read when its deletion starts, as Azure does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from armsim.ids import key
+from armsim.models.disk import ManagedDisk
 from armsim.models.network import NetworkInterface
 from armsim.models.vm import VirtualMachine
-
-
-@dataclass(frozen=True)
-class DetachedDisk:
-    id: str
-    name: str
-    location: str
-    size_gb: int
-    os_type: str | None  # set for an OS disk
-    detached_at: datetime
-    vm_id: str  # the VM it belonged to
 
 
 def teardown(
     vm: VirtualMachine,
     nics: dict[str, NetworkInterface],
-    detached_disks: dict[str, DetachedDisk],
+    disks: dict[str, ManagedDisk],
     now: datetime,
     gone_at: datetime,
 ) -> None:
@@ -42,16 +32,10 @@ def teardown(
             nic.lifecycle.start_delete(now, gone_at)
         else:
             nic.detached_at = gone_at
-    disks: list[tuple[str, int, str | None, str]] = [
-        (vm.os_disk_name(), vm.os_disk_size_gb, vm.os_type, vm.os_disk_delete_option)
-    ]
-    disks += [
-        (f"{vm.name}_DataDisk_{d.lun}", d.size_gb, None, vm.data_disk_delete_options.get(d.lun, "Detach"))
-        for d in vm.data_disks
-    ]
-    for name, size, os_type, option in disks:
-        if option == "Detach":
-            disk_id = vm.disk_id(name)
-            detached_disks[key(disk_id)] = DetachedDisk(
-                disk_id, name, vm.location, size, os_type, gone_at, vm.id
-            )
+    for disk_id, option in vm.disk_delete_options().items():
+        disk = disks.get(key(disk_id))
+        if disk is None or disk.attached_vm(now) is not vm:
+            continue
+        if option == "Delete":
+            disk.lifecycle.start_delete(now, gone_at)
+        # Detach: nothing to do now; the disk is Unattached once the VM is gone (ManagedDisk.settle)

@@ -234,7 +234,13 @@ class LanguageWorker:
         deadline = time.monotonic() + self._startup_timeout
         while True:
             with self._lock:
-                ready = [s for s in self._slots if s.ready.is_set() and s.stream is not None]
+                # A stream that ended (its worker died) is skipped at once, not only once the
+                # watcher has seen the process exit: the host does not send to a dead channel.
+                ready = [
+                    s
+                    for s in self._slots
+                    if s.ready.is_set() and s.stream is not None and not s.stream.closed.is_set()
+                ]
             if ready:
                 return min(ready, key=lambda s: (s.running, s.index))
             if self._stopping.is_set():

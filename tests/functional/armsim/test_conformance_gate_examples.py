@@ -109,6 +109,11 @@ VERSION_EXTRA = {  # the recorded version bodies carry these (see test_conforman
 }
 
 
+# The examples' versions report a top-level storageAccountType: they were published with one (from
+# api-version 2025-03-03 on, a version published without one gets a storageAccountStrategy).
+PUBLISHED_WITH_TYPE = {"storageAccountType": "Standard_LRS"}
+
+
 @dataclass
 class Case:
     source: str  # path under .../Microsoft.Compute/ and commit of the example read
@@ -206,7 +211,13 @@ def vm_with_nic_configuration(sim: ArmsimHandle, client: ComputeManagementClient
 
 
 def version_update(sim: ArmsimHandle, client: ComputeManagementClient) -> tuple[int, Any]:
-    make_version(sim, client, regions=("West US", "East US"), data_disks=[{"lun": 1, "size_gb": 10}])
+    make_version(
+        sim,
+        client,
+        regions=("West US", "East US"),
+        data_disks=[{"lun": 1, "size_gb": 10}],
+        publishingProfile=PUBLISHED_WITH_TYPE,
+    )
     body = {
         "properties": {
             "publishingProfile": {
@@ -221,7 +232,13 @@ def version_update(sim: ArmsimHandle, client: ComputeManagementClient) -> tuple[
 
 
 def version_restore(sim: ArmsimHandle, client: ComputeManagementClient) -> tuple[int, Any]:
-    make_version(sim, client, data_disks=[{"lun": 1, "size_gb": 10}], soft_delete=True)
+    make_version(
+        sim,
+        client,
+        data_disks=[{"lun": 1, "size_gb": 10}],
+        soft_delete=True,
+        publishingProfile=PUBLISHED_WITH_TYPE,
+    )
     client.gallery_image_versions.begin_delete(RG, "gal", "app", "1.0.0").result()
     body = {"properties": {"restore": True, "storageProfile": {}}}
     return initial(client.gallery_image_versions.begin_update(RG, "gal", "app", "1.0.0", body, polling=False))

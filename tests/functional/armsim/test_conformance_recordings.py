@@ -7,17 +7,18 @@ Every recorded request on an operation armsim serves is sent again at the same o
 report the recorded status (InProgress/Succeeded) at the recorded moment. Recorded operation URLs
 are mapped to the ones armsim handed out for the same request.
 
-Adjustments, all to recorded requests armsim cannot serve verbatim: the gallery recording creates
-its version from a snapshot (armsim captures VMs and managed images), so the version's source is
-a seeded generalized VM with the snapshot's 200 GB disk; requests on resource types armsim does
-not simulate (disks, snapshots, networks, extensions, gallery applications, restart, reapply,
-redeploy, VM PATCH) are not replayed.
+Adjustments, all to what the recorded requests need that armsim cannot see: the image-from-blob
+recording's VHD is registered (storage account and page blob) before the replay; requests on
+resource types armsim does not simulate (networks, extensions, gallery applications, snapshot
+access, restart, reapply, redeploy, VM PATCH) are not replayed. The gallery recording replays as
+recorded: an empty disk, a snapshot of it, and a version made from the snapshot.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -50,12 +51,14 @@ SERVED = [
     ("POST", rf"{_RG}/virtualMachines/[^/]+/(runCommand|powerOff|start|generalize|deallocate)"),
     ("*", rf"{_RG}/images/[^/]+"),
     ("*", rf"{_RG}/galleries/[^/]+(/images/[^/]+(/versions/[^/]+)?)?"),
+    ("*", rf"{_RG}/(disks|snapshots)/[^/]+"),
     (
         "GET",
-        r"/subscriptions/[^/]+/providers/Microsoft\.Compute/locations/[^/]+/(operations|capsOperations)/[^/]+",
+        r"/subscriptions/[^/]+/providers/Microsoft\.Compute/locations/[^/]+"
+        r"/(operations|capsOperations|DiskOperations)/[^/]+",
     ),
 ]
-POLL = re.compile(r"/locations/[^/]+/(operations|capsOperations)/", re.IGNORECASE)
+POLL = re.compile(r"/locations/[^/]+/(operations|capsOperations|DiskOperations)/", re.IGNORECASE)
 
 
 def served(method: str, path: str) -> bool:
@@ -95,20 +98,18 @@ class Replay:
             self.mismatches.append(f"{what}: recorded {recorded!r}, armsim {got!r}")
 
 
-def adjust_body(path: str, body: Any, source_vm: str | None) -> Any:
-    if source_vm and isinstance(body, dict) and "/versions/" in path:
-        body = json.loads(json.dumps(body))
-        body["properties"]["storageProfile"] = {"source": {"virtualMachineId": source_vm}}
-    return body
-
-
-def replay(cassette: Path, source_vm_spec: dict[str, Any] | None = None) -> Replay:
+def replay(
+    cassette: Path,
+    setup: Callable[[ArmsimHandle], None] | None = None,
+    timings: dict[str, Any] | None = None,
+) -> Replay:
     interactions = yaml.safe_load(cassette.read_text())["interactions"]
     first_date = parsedate_to_datetime(header(interactions[0]["response"]["headers"], "date") or "")
     clock = VirtualClock(first_date)
-    with running_armsim(clock=clock) as sim:
+    with running_armsim(clock=clock, timings=timings) as sim:
         run = Replay(sim)
-        source_vm = sim.seed_vm(subscription=SUB, **source_vm_spec) if source_vm_spec else None
+        if setup is not None:
+            setup(sim)
         client = compute_client(SUB, sim.endpoint, retry_total=0)
         for index, interaction in enumerate(interactions):
             request, response = interaction["request"], interaction["response"]
@@ -124,8 +125,7 @@ def replay(cassette: Path, source_vm_spec: dict[str, Any] | None = None) -> Repl
                     continue  # a poll of an operation armsim was not asked to start
             else:
                 target = f"{sim.endpoint}{url.path}?{url.query}"
-            body = adjust_body(url.path, body_of(request), source_vm)
-            answer = client.send_request(HttpRequest(method, target, json=body))
+            answer = client.send_request(HttpRequest(method, target, json=body_of(request)))
             answer.read()
             run.replayed += 1
             where = f"#{index} {method} {url.path.split('/providers/')[-1]}"
@@ -154,6 +154,20 @@ def replay(cassette: Path, source_vm_spec: dict[str, Any] | None = None) -> Repl
         return run
 
 
+def register_recorded_vhd(sim: ArmsimHandle) -> None:
+    account = sim.register_storage_account(
+        "mystorageaccount",
+        resource_group="test_mgmt_managed_disks_test_create_image_from_blob1cfb14b2",
+        subscription=SUB,
+        location="westus",
+    )
+    sim.register_blob(
+        "https://mystorageaccount.blob.core.windows.net/inputtestdatadonotdelete/ubuntu.vhd",
+        storage_account_id=account,
+        size_gb=30,
+    )
+
+
 def test_vm_recording_replays_with_the_recorded_codes_headers_and_progressions():
     run = replay(RECORDINGS / "test_mgmt_compute_vm.test_compute_vm.yaml")
     assert run.mismatches == []
@@ -162,39 +176,32 @@ def test_vm_recording_replays_with_the_recorded_codes_headers_and_progressions()
 
 
 def test_gallery_recording_replays_with_the_recorded_codes_headers_and_progressions():
-    vm = {
-        "name": "snapshot-source",
-        "resource_group": "rgname",
-        "location": "eastus",
-        "os_type": "Windows",
-        "hyper_v_generation": "V1",
-        "generalized": True,
-        "power_state": "deallocated",
-        "os_disk_size_gb": 200,
-    }
-    run = replay(RECORDINGS / "test_mgmt_compute_galleries.test_compute_galleries.yaml", vm)
+    run = replay(RECORDINGS / "test_mgmt_compute_galleries.test_compute_galleries.yaml")
     assert run.mismatches == []
-    # gallery, definition, an 11-minute version create polled each minute, updates, deletes
-    assert run.replayed == 41
+    # disk and snapshot (with their DiskOperations polls), gallery, definition, an 11-minute version
+    # create from the snapshot polled each minute, updates, deletes
+    assert run.replayed == 49
 
 
 def test_managed_image_recording_replays():
-    run = replay(RECORDINGS / "test_mgmt_managed_disks.test_create_image_from_blob.yaml")
+    run = replay(
+        RECORDINGS / "test_mgmt_managed_disks.test_create_image_from_blob.yaml", register_recorded_vhd
+    )
     assert run.mismatches == []
     assert run.replayed == 3
 
 
 def test_replay_detects_a_divergence():
     """The comparison is live: a slower simulated replication makes the recorded polls disagree."""
-    vm = {
-        "name": "snapshot-source",
-        "resource_group": "rgname",
-        "location": "eastus",
-        "os_type": "Windows",
-        "hyper_v_generation": "V1",
-        "generalized": True,
-        "power_state": "deallocated",
-        "os_disk_size_gb": 400,
-    }
-    run = replay(RECORDINGS / "test_mgmt_compute_galleries.test_compute_galleries.yaml", vm)
+    run = replay(
+        RECORDINGS / "test_mgmt_compute_galleries.test_compute_galleries.yaml",
+        timings={"replication_seconds_per_gb": 4.0},
+    )
     assert any("operation status: recorded 'Succeeded', armsim 'InProgress'" in m for m in run.mismatches)
+
+
+def test_an_unregistered_vhd_diverges_from_the_recording():
+    """Without its VHD registered, the image-from-blob PUT is refused as Azure refuses an
+    inaccessible blob, so the replay reports it."""
+    run = replay(RECORDINGS / "test_mgmt_managed_disks.test_create_image_from_blob.yaml")
+    assert any("status: recorded 201, armsim 400" in m for m in run.mismatches)

@@ -160,9 +160,15 @@ def test_delete_option_delete_takes_the_nic_and_disks_with_the_vm(
     assert vm.properties.storage_profile.os_disk.delete_option == "Delete"
     assert [d.delete_option for d in vm.properties.storage_profile.data_disks] == ["Delete"]
     nic_id = vm.properties.network_profile.network_interfaces[0].id
+    names = [d.rsplit("/", 1)[-1] for d in disk_ids(vm)]
+    assert [client.disks.get(RG, n).managed_by for n in names] == [vm.id, vm.id]
     client.virtual_machines.begin_delete(RG, "gate").result()
     assert arm_get(sim, nic_id).status_code == 404
-    assert sim.backend.detached_disks == {}
+    for name in names:  # the disks went with the VM
+        with pytest.raises(ResourceNotFoundError):
+            client.disks.get(RG, name)
+    listed = {key(d.id) for d in client.disks.list_by_resource_group(RG)}  # the source VM's stay
+    assert listed and listed.isdisjoint(key(d) for d in disk_ids(vm))
 
 
 def test_delete_option_detach_leaves_the_nic_and_disks_detached(
@@ -184,7 +190,13 @@ def test_delete_option_detach_leaves_the_nic_and_disks_detached(
     left = arm_get(sim, nic_id)
     assert left.status_code == 200
     assert "virtualMachine" not in left.json()["properties"]
-    assert sorted(sim.backend.detached_disks) == sorted(key(d) for d in disk_ids(vm))
+    ids = {key(d) for d in disk_ids(vm)}
+    left_disks = [d for d in client.disks.list_by_resource_group(RG) if key(d.id) in ids]
+    assert sorted(key(d.id) for d in left_disks) == sorted(ids)
+    assert {(d.properties.disk_state, d.managed_by) for d in left_disks} == {("Unattached", None)}
+    for disk in left_disks:  # real resources: they can be deleted now
+        client.disks.begin_delete(RG, disk.name).result()
+    assert ids.isdisjoint(key(d.id) for d in client.disks.list_by_resource_group(RG))
     assert arm_delete(sim, nic_id).status_code == 200
     assert arm_get(sim, nic_id).status_code == 404
     assert arm_delete(sim, nic_id).status_code == 204

@@ -15,6 +15,7 @@ from armsim.errors import ConfigError, InvalidParameterError
 from armsim.faults import FaultBook, parse_fault
 from armsim.handlers.version_lifecycle import version_order
 from armsim.ids import Scope, key
+from armsim.models.disk import disks_of_vm
 from armsim.models.image_version import ImageVersion
 from armsim.models.lifecycle import Lifecycle
 from armsim.models.network import NetworkInterface, Subnet
@@ -22,7 +23,7 @@ from armsim.models.run_command_script import ScriptOutcome, action_result, tail
 from armsim.models.soft_delete import SoftDeletePolicy, parse_policy, soft_deleted_entry
 from armsim.models.vm import DataDisk, VirtualMachine
 from armsim.models.vm_agent import Boot, os_provisioning_timed_out
-from armsim.models.vm_teardown import DetachedDisk, teardown
+from armsim.models.vm_teardown import teardown
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 SCOPE = Scope("00000000-0000-0000-0000-000000000000", "rg")
@@ -144,7 +145,7 @@ def _vm() -> VirtualMachine:
 def test_teardown_deletes_or_detaches_by_delete_option():
     vm = _vm()
     vm.os_disk_delete_option = "Delete"
-    vm.data_disk_delete_options = {1: "Delete"}
+    vm.data_disks[1].delete_option = "Delete"
     gone = NetworkInterface(
         SCOPE, "a", "westus", "s", "ip", "10.0.0.4", True, "Delete", {}, Lifecycle(T0, T0), vm.id
     )
@@ -153,12 +154,27 @@ def test_teardown_deletes_or_detaches_by_delete_option():
     )
     vm.network_interfaces = [gone.id, kept.id]
     nics = {key(gone.id): gone, key(kept.id): kept}
-    detached: dict[str, DetachedDisk] = {}
-    teardown(vm, nics, detached, at(0), at(5))
+    disks = {key(d.id): d for d in disks_of_vm(vm, T0, T0)}
+    vm.lifecycle.start_delete(at(0), at(5))
+    teardown(vm, nics, disks, at(0), at(5))
     assert (gone.lifecycle.is_gone(at(5)), kept.lifecycle.is_gone(at(5))) == (True, False)
     assert kept.attached_vm(at(5)) is None
-    (disk,) = detached.values()
-    assert (disk.name, disk.size_gb, disk.os_type, disk.detached_at) == ("vm_DataDisk_0", 8, None, at(5))
+    while_deleting = {d.name: (d.provisioning_state(at(4)), d.disk_state(at(4))) for d in disks.values()}
+    assert set(while_deleting.values()) == {("Deleting", "Attached"), ("Succeeded", "Attached")}
+    (left,) = [d for d in disks.values() if not d.lifecycle.is_gone(at(5))]
+    assert (left.name, left.facts.size_gb, left.facts.os_type) == ("vm_DataDisk_0", 8, None)
+    assert (left.disk_state(at(5)), left.to_resource(at(5)).get("managedBy")) == ("Unattached", None)
+
+
+def test_teardown_leaves_disks_another_vm_holds_alone():
+    vm, other = _vm(), _vm()
+    other.name = "other"
+    vm.os_disk_delete_option = "Delete"
+    disks = {key(d.id): d for d in disks_of_vm(vm, T0, T0)}
+    os_disk = disks[key(vm.disk_id(vm.os_disk_name()))]
+    os_disk.vm = other  # e.g. a VM of the same name seeded again took the disk over
+    teardown(vm, {}, disks, at(0), at(5))
+    assert not os_disk.lifecycle.is_deleting(at(1))
 
 
 def test_a_seed_file_may_carry_subnets(tmp_path: Path):
