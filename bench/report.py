@@ -146,12 +146,18 @@ def cold_start_table(block: Mapping[str, Any]) -> Table:
 
 def scale_table(block: Mapping[str, Any]) -> Table:
     rows = (
-        ("builds submitted at once", str(block["submitted"])),
+        (
+            "builds submitted at once",
+            f"{block['submitted']} across {block.get('subscriptions', 1)} subscriptions",
+        ),
         (
             "completed / failed / unfinished",
             f"{block['completed']} / {block['failed']} / {block['unfinished']}",
         ),
-        ("429 responses received", str(block["throttled_429"])),
+        (
+            "429 responses received",
+            f"{block['throttled_429']} ({100 * block.get('throttled_share', 0.0):.2f} % of requests)",
+        ),
         ("ARM requests", str(block["arm_requests"])),
         (
             "max ARM writes per second (1 s / 60 s window)",

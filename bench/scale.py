@@ -1,4 +1,5 @@
-"""Benchmark 6: N builds submitted at once through devhost + Azurite + armsim, default throttling on.
+"""Benchmark 6: N builds across 10 subscriptions submitted at once through devhost + Azurite +
+armsim, default throttling on (ARM's per-subscription buckets, Compute's windows).
 
 armsim runs in its own process (virtual clock, throttling as ARM and Compute apply it); devhost
 runs in another (bench.scale_host) and shares armsim's clock through the admin API. Reported:
@@ -22,15 +23,16 @@ import psutil
 
 from armsim.throttling import ARM_LIMITS
 from bench.errors import BenchError
-from bench.harness import RESOURCE_GROUP, SUBSCRIPTION
-from bench.scale_host import vm_name
+from bench.harness import RESOURCE_GROUP
+from bench.scale_host import subscription_of, vm_name
 from bench.scenarios import HOME_REGION, OS_DISK_GB, Scenario
 
 REPO = Path(__file__).resolve().parents[1]
-COUNT = 200
-QUICK_COUNT = 50
+COUNT = 1000
+QUICK_COUNT = 100
+SUBSCRIPTIONS = 10
 SCENARIO = Scenario(3600.0, 3)
-WALL_TIMEOUT = 240.0
+WALL_TIMEOUT = 1200.0
 WRITE_KINDS = ("write", "action")  # armsim charges POST actions to the ARM writes bucket
 
 
@@ -65,9 +67,11 @@ def request_figures(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
     product = [e for e in entries if e.get("kind") != "admin"]
     writes = [datetime.fromisoformat(str(e["sim_time"])) for e in product if e.get("kind") in WRITE_KINDS]
     limit = ARM_LIMITS["writes"]
+    throttled = sum(1 for e in product if e.get("status") == 429)
     return {
         "arm_requests": len(product),
-        "throttled_429": sum(1 for e in product if e.get("status") == 429),
+        "throttled_429": throttled,
+        "throttled_share": throttled / len(product) if product else 0.0,
         "max_writes_per_second_1s": max_rate_per_second(writes, 1.0),
         "max_writes_per_second_60s": max_rate_per_second(writes, 60.0),
         "write_limit_per_second": limit.refill_per_second,
@@ -150,7 +154,7 @@ def run(quick: bool = False) -> dict[str, Any]:
                 _post(
                     f"{endpoint}/_armsim/vms",
                     {
-                        "subscription": SUBSCRIPTION,
+                        "subscription": subscription_of(index, SUBSCRIPTIONS),
                         "resource_group": RESOURCE_GROUP,
                         "name": vm_name(index),
                         "location": HOME_REGION,
@@ -173,12 +177,15 @@ def run(quick: bool = False) -> dict[str, Any]:
                     str(SCENARIO.region_count),
                     "--timeout",
                     str(WALL_TIMEOUT),
+                    "--subscriptions",
+                    str(SUBSCRIPTIONS),
                 ]
             )
             figures: dict[str, Any] = json.loads(host.strip().splitlines()[-1])
             figures.update(request_figures(_get(f"{endpoint}/_armsim/requests")["requests"]))
         figures["armsim_peak_rss_bytes"] = armsim_rss.peak
         figures["scenario"] = SCENARIO.name
+        figures["subscriptions"] = SUBSCRIPTIONS
         return figures
     finally:
         armsim.terminate()

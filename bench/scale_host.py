@@ -28,7 +28,7 @@ from typing import Any
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
 from bench.errors import BenchError
-from bench.harness import RESOURCE_GROUP, SUBSCRIPTION, patched_environ
+from bench.harness import RESOURCE_GROUP, patched_environ
 from bench.remote_clock import ArmsimClock
 from bench.scenarios import Scenario
 from devhost.azurite import AzuriteQueue
@@ -39,6 +39,11 @@ from imagefactory.request import BuildRequest
 REPO = Path(__file__).resolve().parents[1]
 BUILD_QUEUE = "image-builds"
 DEFINITIONS = 10
+
+
+def subscription_of(index: int, subscriptions: int) -> str:
+    """Build `index`'s subscription: the builds are spread round-robin over `subscriptions`."""
+    return f"00000000-0000-0000-0000-{index % subscriptions:012d}"
 POLL_SECONDS = 0.1
 FLOW_SCALE = 1.0
 
@@ -47,10 +52,12 @@ def vm_name(index: int) -> str:
     return f"scale-{index:03d}"
 
 
-def scale_request(index: int, scenario: Scenario) -> dict[str, Any]:
-    """Build `index`: VM scale-NNN -> one of ten definitions of one gallery, its own version."""
+def scale_request(index: int, scenario: Scenario, subscriptions: int = 1) -> dict[str, Any]:
+    """Build `index`: VM scale-NNN of its subscription -> one of ten definitions of that
+    subscription's gallery, its own version."""
+    subscription = subscription_of(index, subscriptions)
     return {
-        "source": f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{RESOURCE_GROUP}/providers/"
+        "source": f"/subscriptions/{subscription}/resourceGroups/{RESOURCE_GROUP}/providers/"
         f"Microsoft.Compute/virtualMachines/{vm_name(index)}",
         "generalize": "deprovision",
         "target": {
@@ -72,8 +79,10 @@ def _peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
 
-def run_builds(endpoint: str, count: int, scenario: Scenario, timeout: float) -> dict[str, Any]:
-    requests = [scale_request(index, scenario) for index in range(count)]
+def run_builds(
+    endpoint: str, count: int, scenario: Scenario, timeout: float, subscriptions: int = 1
+) -> dict[str, Any]:
+    requests = [scale_request(index, scenario, subscriptions) for index in range(count)]
     ids = [instance_id_for(BuildRequest.parse_obj_strict(r)) for r in requests]
     clock = ArmsimClock(endpoint, scale=FLOW_SCALE)
     started_at = clock.now()
@@ -95,7 +104,9 @@ def run_builds(endpoint: str, count: int, scenario: Scenario, timeout: float) ->
             "IMAGEFACTORY_TASK_HUB": "ImageFactory",
             "IMAGEFACTORY_ARM_ENDPOINT": endpoint,
             "IMAGEFACTORY_BUILD_QUEUE": BUILD_QUEUE,
-            "IMAGEFACTORY_ALLOWED_SCOPES": f"/subscriptions/{SUBSCRIPTION}",
+            "IMAGEFACTORY_ALLOWED_SCOPES": ",".join(
+                f"/subscriptions/{subscription_of(i, subscriptions)}" for i in range(subscriptions)
+            ),
             "IMAGEFACTORY_HTTP_MAX_INLINE_WAIT_SECONDS": "0",
             # the nightly rollout must not fire during the run: once a year, far from the sim's start
             "IMAGEFACTORY_ROLLOUT_SCHEDULE": "0 0 2 1 7 *",
@@ -178,10 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--replication-seconds", type=float, required=True)
     parser.add_argument("--regions", type=int, required=True)
+    parser.add_argument("--subscriptions", type=int, default=1)
     parser.add_argument("--timeout", type=float, required=True, help="wall seconds for all builds")
     args = parser.parse_args(argv)
     scenario = Scenario(args.replication_seconds, args.regions)
-    figures = run_builds(args.armsim, args.count, scenario, args.timeout)
+    figures = run_builds(args.armsim, args.count, scenario, args.timeout, args.subscriptions)
     print(json.dumps(figures), flush=True)
     return 0
 

@@ -108,16 +108,18 @@ def memory(results: Mapping[str, Any]) -> Verdict:
 
 
 def scale(results: Mapping[str, Any]) -> Verdict:
-    rule = "all builds submitted at once complete, zero failures"
+    rule = "1,000 builds across 10 subscriptions at once: all complete, none fail, 429s <= 1 % of requests"
     block = results.get("scale")
     if not block:
         return Verdict("scale", rule, "-", None)
     bad = block["failed"] + block["unfinished"]
+    share = float(block.get("throttled_share", 0.0))
     return Verdict(
         "scale",
         rule,
-        f"{block['completed']}/{block['submitted']} completed, {bad} failed or unfinished",
-        bad == 0 and block["completed"] == block["submitted"],
+        f"{block['completed']}/{block['submitted']} completed, {bad} failed or unfinished, "
+        f"429s {100 * share:.2f} %",
+        bad == 0 and block["completed"] == block["submitted"] and share <= 0.01,
     )
 
 
